@@ -1,0 +1,100 @@
+"""Turning a variable's raw value (tensors, TFP distributions, callables) into a concrete value.
+
+A variable's function may return, per field:
+- a tensor (or anything convertible): a deterministic field;
+- a `tfd.Distribution`: a random field, sampled with a stateless seed;
+- a callable whose parameters name earlier fields of the same value (dots written as `_`): it
+  receives their resolved values and returns a distribution or a tensor, in the style of
+  `tfd.JointDistributionNamed`.
+Fields resolve in order, so a callable sees the draws of the fields before it.
+
+Draws are made by an XLA-compiled sampler in every mode. TensorFlow's own stateless kernels and
+XLA's produce different bits from the same seed, so compiling every draw with XLA is what makes
+eager, graph and XLA runs of one seed draw the same values.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, Mapping
+
+import numpy as np
+import tensorflow as tf
+import tensorflow_probability as tfp
+
+from recsim_ng.core import Value, Variable
+from recsim_ng.lib import seeds
+
+tfd = tfp.distributions
+
+LogProbs = dict[str, dict[str, tf.Tensor]]  # variable -> dotted field -> log-prob tensor
+
+
+@tf.function(jit_compile=True, autograph=False)
+def _xla_sample(distribution: tfd.Distribution, seed: tf.Tensor) -> tf.Tensor:
+    return distribution.sample(seed=seed)
+
+
+def sample(distribution: tfd.Distribution, seed: tf.Tensor) -> tf.Tensor:
+    """One draw from `distribution`, identical in eager, graph and XLA mode for one seed."""
+    if isinstance(distribution, tf.__internal__.CompositeTensor):
+        return _xla_sample(distribution, seed)
+    return distribution.sample(seed=seed)  # Not passable to a tf.function; drawn in place.
+
+
+def is_random(leaf: Any) -> bool:
+    return isinstance(leaf, tfd.Distribution)
+
+
+def _is_lazy(leaf: Any) -> bool:
+    return callable(leaf) and not isinstance(
+        leaf, (tfd.Distribution, tf.Tensor, tf.Variable, np.ndarray, tf.Module))
+
+
+def _call_lazy(variable: Variable, field_name: str, fn: Any, resolved: Mapping[str, Any]) -> Any:
+    by_argument_name = {name.replace(".", "_"): leaf for name, leaf in resolved.items()}
+    arguments = {}
+    for parameter in inspect.signature(fn).parameters:
+        if parameter not in by_argument_name:
+            raise ValueError(
+                f"variable {variable.name!r}, field {field_name!r}: callable argument"
+                f" {parameter!r} names no earlier field (earlier: {sorted(by_argument_name)})")
+        arguments[parameter] = by_argument_name[parameter]
+    return fn(**arguments)
+
+
+class FieldResolver:
+    """Resolves raw values for one phase of one step: samples or scores every random field.
+
+    Fields present in `observed` keep their observed value (the variable is conditioned on it)
+    and, if random, are scored; other random fields are sampled from seeds derived from
+    `step_seed`, the variable name and the field name. With `record_log_probs`, `log_probs`
+    collects the log-prob of every random field's value.
+    """
+
+    def __init__(self, step_seed: tf.Tensor, observed: Mapping[str, Value] | None = None,
+                 record_log_probs: bool = False):
+        self._step_seed = step_seed
+        self._observed = observed or {}
+        self._record = record_log_probs
+        self.log_probs: LogProbs = {}
+
+    def __call__(self, variable: Variable, raw: Value) -> Value:
+        observed = self._observed[variable.name].as_dict if variable.name in self._observed else {}
+        variable_seed = seeds.named_seed(self._step_seed, variable.name)
+        resolved: dict[str, Any] = {}
+        log_probs: dict[str, tf.Tensor] = {}
+        for field_name, leaf in raw.as_dict.items():
+            if _is_lazy(leaf):
+                leaf = _call_lazy(variable, field_name, leaf, resolved)
+            if field_name in observed:
+                resolved[field_name] = observed[field_name]
+            elif is_random(leaf):
+                resolved[field_name] = sample(leaf, seeds.named_seed(variable_seed, field_name))
+            else:
+                resolved[field_name] = leaf
+            if is_random(leaf) and self._record:
+                log_probs[field_name] = leaf.log_prob(resolved[field_name])
+        if log_probs:
+            self.log_probs[variable.name] = log_probs
+        return Value(**resolved)

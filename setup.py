@@ -1,0 +1,27 @@
+"""recsim_ng: a TensorFlow Probability framework for simulating recommender ecosystems."""
+
+import setuptools
+
+setuptools.setup(
+    name="recsim_ng",
+    version="0.2.0.dev0",
+    description="Simulate recommender ecosystems as compiled, differentiable TFP programs.",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    packages=setuptools.find_packages(include=["recsim_ng", "recsim_ng.*"]),
+    python_requires=">=3.11,<3.12",
+    install_requires=[
+        "tensorflow-probability~=0.23.0",
+        "numpy<2",
+        "absl-py",
+        "ml-collections",
+    ],
+    extras_require={
+        # The CPU wheel by default; install the `gpu` extra instead on a CUDA machine.
+        "cpu": ["tensorflow-cpu~=2.15.1"],
+        "gpu": ["tensorflow[and-cuda]~=2.15.1"],
+        "rl": ["tf-agents~=0.19.0"],
+        "dev": ["pytest"],
+    },
+    entry_points={"console_scripts": ["recsim_ng=recsim_ng.cli.main:run"]},
+)
