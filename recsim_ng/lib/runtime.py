@@ -65,13 +65,20 @@ class TFRuntime:
 
     # Public API: Values in and out; the compiled functions see only nested dicts of tensors.
 
-    def trajectory(self, length: int, seed: seeds.Seed,
-                   starting_value: NetworkValue | None = None) -> dict[str, Value]:
-        """Values at steps 0 .. length-1 stacked on a leading time axis; 0 is the initial step."""
+    def trajectory(self, length: int, seed: seeds.Seed, starting_value: NetworkValue | None = None,
+                   observed: NetworkValue | None = None) -> dict[str, Value]:
+        """Values at steps 0 .. length-1 stacked on a leading time axis; 0 is the initial step.
+
+        `observed` holds logged fields (time-stacked, any subset of variables and fields): the
+        simulation is conditioned on them, i.e. they replace the draws and are scored when log
+        probs are recorded, while the other fields are simulated given them.
+        """
         if not isinstance(length, int) or length < 1:
             raise ValueError(f"trajectory length must be a positive int, got {length!r}")
         start = self._flat_start(starting_value)
-        return unflatten_network_value(self._trajectory_fn(length, seeds.as_seed(seed), start))
+        logged = self._flat_observed(observed, length)
+        return unflatten_network_value(
+            self._trajectory_fn(length, seeds.as_seed(seed), start, logged))
 
     def execute(self, num_steps: int, seed: seeds.Seed,
                 starting_value: NetworkValue | None = None) -> dict[str, Value]:
@@ -108,6 +115,20 @@ class TFRuntime:
                          v.typecheck(starting_value[v.name]).as_dict.items()}
                 for v in self._network.variables}
 
+    def _flat_observed(self, observed: NetworkValue | None, length: int) -> Flat:
+        flat: Flat = {}
+        for name, val in (observed or {}).items():
+            specs = self._network.variable(name).spec.as_dict
+            for field, array in val.as_dict.items():
+                if field not in specs:
+                    raise ValueError(f"observed variable {name!r} has no field {field!r}")
+                tensor = tf.convert_to_tensor(array, dtype=specs[field].dtype)
+                if tensor.shape.rank == 0 or tensor.shape[0] != length:
+                    raise ValueError(f"observed variable {name!r}, field {field!r}: leading axis"
+                                     f" {tensor.shape} does not match trajectory length {length}")
+                flat.setdefault(name, {})[field] = tensor
+        return flat
+
     def _flat_inputs(self, inputs: NetworkValue | None, required: bool) -> Flat:
         inputs = dict(inputs or {})
         unknown = [name for name in inputs if name not in self._inputs]
@@ -126,14 +147,17 @@ class TFRuntime:
 
     # Traced building blocks.
 
-    def _initial(self, run_seed: tf.Tensor, given: Flat) -> tuple[Flat, LogProbs]:
-        resolver = FieldResolver(seeds.step_seed(run_seed, 0), record_log_probs=self._record)
+    def _initial(self, run_seed: tf.Tensor, given: Flat,
+                 observed: Flat | None = None) -> tuple[Flat, LogProbs]:
+        resolver = FieldResolver(seeds.step_seed(run_seed, 0), _at_step(observed, 0),
+                                 record_log_probs=self._record)
         value = self._network.initial_step(resolver, unflatten_network_value(given))
         return flatten_network_value(value), resolver.log_probs
 
-    def _transition(self, state: Flat, run_seed: tf.Tensor, step: tf.Tensor,
-                    given: Flat) -> tuple[Flat, LogProbs]:
-        resolver = FieldResolver(seeds.step_seed(run_seed, step), record_log_probs=self._record)
+    def _transition(self, state: Flat, run_seed: tf.Tensor, step: tf.Tensor, given: Flat,
+                    observed: Flat | None = None) -> tuple[Flat, LogProbs]:
+        resolver = FieldResolver(seeds.step_seed(run_seed, step), _at_step(observed, step),
+                                 record_log_probs=self._record)
         value = self._network.step(unflatten_network_value(state), resolver,
                                    unflatten_network_value(given))
         return flatten_network_value(value), resolver.log_probs
@@ -171,17 +195,18 @@ class TFRuntime:
             self._log_prob_template = template
         return self._log_prob_template
 
-    def _start(self, run_seed: tf.Tensor, start: Flat | None) -> Flat:
+    def _start(self, run_seed: tf.Tensor, start: Flat | None, observed: Flat | None = None) -> Flat:
         if start is None:
-            state, log_probs = self._initial(run_seed, {})
+            state, log_probs = self._initial(run_seed, {}, observed)
         else:
             state, log_probs = start, {}
         return self._with_log_probs(state, log_probs, state)
 
-    def _advance(self, state: Flat, run_seed: tf.Tensor, step: tf.Tensor) -> Flat:
+    def _advance(self, state: Flat, run_seed: tf.Tensor, step: tf.Tensor,
+                 observed: Flat | None = None) -> Flat:
         names = {v.name for v in self._network.variables}
         plain = {name: fields for name, fields in state.items() if name in names}
-        next_state, log_probs = self._transition(plain, run_seed, step, {})
+        next_state, log_probs = self._transition(plain, run_seed, step, {}, observed)
         return self._with_log_probs(next_state, log_probs, plain)
 
     def _shape_invariants(self, state: Flat) -> Flat:
@@ -192,15 +217,16 @@ class TFRuntime:
 
     # The compiled entry points.
 
-    def _trajectory(self, length: int, run_seed: tf.Tensor, start: Flat | None) -> Flat:
+    def _trajectory(self, length: int, run_seed: tf.Tensor, start: Flat | None,
+                    observed: Flat) -> Flat:
         self.trace_count += 1
-        state = self._start(run_seed, start)
+        state = self._start(run_seed, start, observed)
         arrays = tf.nest.map_structure(
             lambda x, shape: tf.TensorArray(x.dtype, size=length, element_shape=shape).write(0, x),
             state, self._shape_invariants(state))
 
         def body(step: tf.Tensor, state: Flat, arrays: Flat) -> tuple[tf.Tensor, Flat, Flat]:
-            state = self._advance(state, run_seed, step)
+            state = self._advance(state, run_seed, step, observed)
             arrays = tf.nest.map_structure(lambda a, x: a.write(step, x), arrays, state)
             return step + 1, state, arrays
 
@@ -233,6 +259,11 @@ class TFRuntime:
         self.trace_count += 1
         next_state, log_probs = self._transition(state, run_seed, step, given)
         return self._with_log_probs(next_state, log_probs, state)
+
+
+def _at_step(observed: Flat | None, step: int | tf.Tensor) -> dict[str, Value]:
+    """The observed values of one step."""
+    return unflatten_network_value(tf.nest.map_structure(lambda x: x[step], observed or {}))
 
 
 class PythonRuntime(TFRuntime):

@@ -66,8 +66,9 @@ def _call_lazy(variable: Variable, field_name: str, fn: Any, resolved: Mapping[s
 class FieldResolver:
     """Resolves raw values for one phase of one step: samples or scores every random field.
 
-    Fields present in `observed` keep their observed value (the variable is conditioned on it)
-    and, if random, are scored; other random fields are sampled from seeds derived from
+    Random fields present in `observed` take their observed value (the variable is conditioned
+    on it) and are scored; deterministic fields are always computed, so they stay consistent
+    with what they derive from; other random fields are sampled from seeds derived from
     `step_seed`, the variable name and the field name. With `record_log_probs`, `log_probs`
     collects the log-prob of every random field's value.
     """
@@ -87,12 +88,14 @@ class FieldResolver:
         for field_name, leaf in raw.as_dict.items():
             if _is_lazy(leaf):
                 leaf = _call_lazy(variable, field_name, leaf, resolved)
-            if field_name in observed:
-                resolved[field_name] = observed[field_name]
-            elif is_random(leaf):
-                resolved[field_name] = sample(leaf, seeds.named_seed(variable_seed, field_name))
-            else:
+            if not is_random(leaf):
                 resolved[field_name] = leaf
+            elif field_name in observed:
+                resolved[field_name] = observed[field_name]
+                if leaf.dtype is not None:  # e.g. float64 or int64 logs
+                    resolved[field_name] = tf.cast(resolved[field_name], leaf.dtype)
+            else:
+                resolved[field_name] = sample(leaf, seeds.named_seed(variable_seed, field_name))
             if is_random(leaf) and self._record:
                 log_probs[field_name] = leaf.log_prob(resolved[field_name])
         if log_probs:
