@@ -12,6 +12,7 @@ import math
 import weakref
 from typing import Mapping
 
+import numpy as np
 import tensorflow as tf
 
 from recsim_ng.core import Network, NetworkValue, Value
@@ -60,6 +61,12 @@ class TrajectoryLogProb:
                 tensor = tf.convert_to_tensor(array, dtype_hint=specs[field].dtype)
                 if tensor.shape.rank == 0:
                     raise ValueError(f"trajectory variable {name!r}, field {field!r} has no time axis")
+                if tf.executing_eagerly() and tensor.dtype.is_floating:
+                    nan_steps = np.flatnonzero(np.isnan(tensor.numpy()).reshape(len(tensor), -1)
+                                               .any(axis=1))
+                    if nan_steps.size:
+                        raise ValueError(f"trajectory variable {name!r}, field {field!r}: NaN at"
+                                         f" step {nan_steps[0]}")
                 lengths[f"{name}.{field}"] = tensor.shape[0]
                 flat[name][field] = tensor
         if len(set(lengths.values())) > 1:
@@ -68,7 +75,6 @@ class TrajectoryLogProb:
 
     def _per_field(self, trajectory: Flat) -> Flat:
         self.trace_count += 1
-        _assert_no_nan(trajectory)
         logged = unflatten_network_value(trajectory)
         initial = self._score(lambda r: self._network.initial_step(r), _slice(logged, 0))
         length = next(iter(next(iter(trajectory.values())).values())).shape[0]
@@ -87,14 +93,6 @@ class TrajectoryLogProb:
         resolver = FieldResolver(_NO_SEED, observed, record_log_probs=True)
         run_step(resolver)
         return resolver.log_probs
-
-
-def _assert_no_nan(trajectory: Flat) -> None:
-    for name, fields in trajectory.items():
-        for field, tensor in fields.items():
-            if tensor.dtype.is_floating:
-                tf.debugging.Assert(tf.logical_not(tf.reduce_any(tf.math.is_nan(tensor))),
-                                    [f"NaN in logged variable {name!r}, field {field!r}"])
 
 
 def _slice(logged: Mapping[str, Value], step: int) -> dict[str, Value]:

@@ -1,0 +1,1 @@
+"""The absl command-line runner."""

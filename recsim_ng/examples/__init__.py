@@ -1,0 +1,1 @@
+"""Small networks that show the framework's mechanics, and the benchmark's reference network."""
