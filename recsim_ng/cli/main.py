@@ -51,8 +51,11 @@ def _parse_flags(argv: list[str]) -> list[str]:
     try:
         return flags.FLAGS(argv)
     except (AttributeError, KeyError) as error:  # ml_collections' way of saying "no such key".
-        key = str(error).strip("\"'")
-        sys.exit(f"unknown config key {key!r} in overrides {[a for a in argv if '--config.' in a]}")
+        reason: object = error
+        while isinstance(reason, BaseException) and reason.args:
+            reason = reason.args[0]
+        overrides = [arg for arg in argv if arg.startswith("--config.")]
+        sys.exit(f"unknown config key {reason} (in {overrides})")
 
 
 def run() -> None:
