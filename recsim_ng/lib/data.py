@@ -14,7 +14,8 @@ def replay_variable(name: str, spec: ValueSpec, data: Value) -> Variable:
     """A variable whose value at step t is `data` at index t on every field's leading axis.
 
     Its value carries the step index in an extra `__data_index` field. Running past the data's
-    length raises (in eager and graph mode) instead of clamping.
+    length raises in eager and graph mode; XLA drops that check (and clamps the index), so do
+    not run a compiled network longer than its replayed data.
     """
     fields = {field: tf.convert_to_tensor(array) for field, array in data.as_dict.items()}
     _check_fields(name, spec, fields)
@@ -27,8 +28,10 @@ def replay_variable(name: str, spec: ValueSpec, data: Value) -> Variable:
 
     def at(index: tf.Tensor) -> Value:
         index = tf.convert_to_tensor(index)
-        tf.debugging.assert_less(index, length, message=f"data variable {name!r} ran past its"
-                                 f" {length} logged steps")
+        check = tf.debugging.assert_less(index, length, message=f"data variable {name!r} ran"
+                                         f" past its {length} logged steps")
+        with tf.control_dependencies([check] if check is not None else []):
+            index = tf.identity(index)
         return Value(**{DATA_INDEX_FIELD: index}, **{f: tf.gather(x, index)
                                                      for f, x in fields.items()})
 

@@ -36,7 +36,7 @@ def collect_entities() -> Iterator[list[Entity]]:
     try:
         yield registry
     finally:
-        stack.remove(registry)
+        stack.pop()  # Blocks nest strictly, so ours is the innermost.
 
 
 def story_with_trainable_variables(story: Callable[[], T]) -> tuple[T, dict[str, tuple[tf.Variable, ...]]]:

@@ -26,7 +26,8 @@ def save_trajectory(path: str | os.PathLike, trajectory: Mapping[str, Value]) ->
             raise ValueError(f"variable name {name!r} contains {_SEPARATOR!r}")
         for field, leaf in val.as_dict.items():
             arrays[f"{name}{_SEPARATOR}{field}"] = np.asarray(leaf)
-    np.savez_compressed(path, **arrays)
+    with open(path, "wb") as file:  # A path, not a name numpy would suffix with ".npz".
+        np.savez_compressed(file, **arrays)
 
 
 def load_trajectory(path: str | os.PathLike, network: Network,
@@ -41,7 +42,10 @@ def load_trajectory(path: str | os.PathLike, network: Network,
             name, separator, field = key.partition(_SEPARATOR)
             if not separator or not field:
                 raise ValueError(f"{os.fspath(path)!r}: entry {key!r} is not 'variable/field'")
-            fields.setdefault(name, {})[field] = archive[key]
+            try:
+                fields.setdefault(name, {})[field] = archive[key]
+            except ValueError as error:  # Object arrays: refused rather than unpickled.
+                raise ValueError(f"{os.fspath(path)!r}: entry {key!r} cannot be read ({error})")
     trajectory = {name: Value(**by_field) for name, by_field in fields.items()}
     return validate_trajectory(network, trajectory, require_all, source=os.fspath(path))
 
@@ -110,6 +114,9 @@ def _as_dtype(where: str, array: np.ndarray, dtype: np.dtype) -> np.ndarray:
             raise ValueError(f"{where}: values do not fit the spec dtype {np.dtype(dtype).name}")
         return array.astype(dtype)
     if np.issubdtype(array.dtype, np.floating) and np.issubdtype(dtype, np.floating):
-        return array.astype(dtype)
+        narrowed = array.astype(dtype)
+        if np.any(np.isfinite(array) & ~np.isfinite(narrowed)):
+            raise ValueError(f"{where}: values overflow the spec dtype {np.dtype(dtype).name}")
+        return narrowed
     raise ValueError(f"{where}: dtype {array.dtype.name} does not match spec dtype"
                      f" {np.dtype(dtype).name}")
