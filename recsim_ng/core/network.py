@@ -37,8 +37,10 @@ class Network:
             raise ValueError(f"duplicate variable names in network: {duplicates}")
         self._by_name = {variable.name: variable for variable in variables}
         for variable in variables:
-            for which, definition in (("initial_value", variable.initial_value),
-                                      ("value", variable.value)):
+            definitions = [("value", variable.value)]
+            if variable.has_explicit_initial_value:
+                definitions.append(("initial_value", variable.initial_value))
+            for which, definition in definitions:
                 for dependency in definition.dependencies:
                     if dependency.variable_name not in self._by_name:
                         raise ValueError(

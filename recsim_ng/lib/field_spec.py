@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+import numpy as np
+
 import tensorflow as tf
 
 from recsim_ng.core import spec as core_spec
@@ -36,6 +38,11 @@ class FieldSpec(core_spec.FieldSpec):
             tensor = tf.convert_to_tensor(field_value, dtype_hint=self._dtype)
         except (TypeError, ValueError) as error:
             return False, f"cannot be converted to a tensor ({error})"
+        if self._dtype is not None and isinstance(field_value, (np.ndarray, np.generic)):
+            try:
+                lossless_cast(field_value, self._dtype.as_numpy_dtype)
+            except ValueError as error:
+                return False, str(error)
         if self._dtype is not None and tensor.dtype != self._dtype:
             return False, f"dtype {tensor.dtype.name} does not match spec dtype {self._dtype.name}"
         if not self._shape.is_compatible_with(tensor.shape):
@@ -57,6 +64,27 @@ class FieldSpec(core_spec.FieldSpec):
     def invariant(self) -> tf.TensorShape:
         """The shape a loop may rely on across steps."""
         return self._shape
+
+
+def lossless_cast(array: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """`array` as `dtype`, or a `ValueError` if that would change a value.
+
+    Only within a kind (integers, floats, booleans, complex): integers must fit, and floats may
+    lose precision but not overflow.
+    """
+    array, target = np.asarray(array), np.dtype(dtype)
+    if array.dtype == target:
+        return array
+    why = f"dtype {array.dtype.name} does not convert without loss to spec dtype {target.name}"
+    kind = {"u": "i"}.get(array.dtype.kind, array.dtype.kind)
+    if kind != {"u": "i"}.get(target.kind, target.kind):
+        raise ValueError(why)
+    cast = array.astype(target)
+    if target.kind in "iub" and not np.array_equal(cast.astype(array.dtype), array):
+        raise ValueError(why)
+    if target.kind == "f" and np.any(np.isfinite(array) & ~np.isfinite(cast)):
+        raise ValueError(why)
+    return cast
 
 
 class DynamicFieldSpec(FieldSpec):

@@ -47,7 +47,7 @@ class TFRuntime:
                        and v.name[:-len(LOG_PROB_SUFFIX)] in {w.name for w in network.variables}]
             if clashes:
                 raise ValueError(f"variables {clashes} clash with recorded log-prob names")
-        self._log_prob_template: dict[str, dict[str, tf.TensorSpec]] | None = None
+        self._log_prob_templates: dict[tuple[str, ...], dict[str, dict[str, tf.TensorSpec]]] = {}
         self.trace_count = 0
         compile_fn = self._compiler(jit_compile)
         self._trajectory_fn = compile_fn(self._trajectory)
@@ -162,11 +162,12 @@ class TFRuntime:
                                    unflatten_network_value(given))
         return flatten_network_value(value), resolver.log_probs
 
-    def _with_log_probs(self, state: Flat, log_probs: LogProbs, reference: Flat) -> Flat:
+    def _with_log_probs(self, state: Flat, log_probs: LogProbs, reference: Flat,
+                        fed: tuple[str, ...] = ()) -> Flat:
         """`state` plus its log-prob entries, zero-filled to a fixed structure across steps."""
         if not self._record:
             return state
-        template = self._template(reference)
+        template = self._template(reference, fed)
         full = dict(state)
         for name, fields in template.items():
             recorded = log_probs.get(name, {})
@@ -175,14 +176,15 @@ class TFRuntime:
                 for field, spec in fields.items()}
         return full
 
-    def _template(self, state: Flat) -> dict[str, dict[str, tf.TensorSpec]]:
+    def _template(self, state: Flat, fed: tuple[str, ...]) -> dict[str, dict[str, tf.TensorSpec]]:
         """Which fields are random in either phase, and their log-prob shapes (traced once)."""
-        if self._log_prob_template is None:
+        if fed not in self._log_prob_templates:
             def spec_of(tree: Any) -> Any:
                 return tf.nest.map_structure(tf.TensorSpec.from_tensor, tree)
             seed, step = tf.constant([0, 0]), tf.constant(1)
             initial = tf.function(lambda s: self._initial(s, {})[1], autograph=False)
-            transition = tf.function(lambda x, s, t: self._transition(x, s, t, {})[1],
+            transition = tf.function(lambda x, s, t: self._transition(
+                x, s, t, {n: x[n] for n in fed})[1],
                                      autograph=False)
             template: dict[str, dict[str, tf.TensorSpec]] = {}
             for traced in (initial.get_concrete_function(spec_of(seed)).structured_outputs,
@@ -192,8 +194,8 @@ class TFRuntime:
                     for field, tensor in fields.items():
                         template.setdefault(name, {}).setdefault(
                             field, tf.TensorSpec(tensor.shape, tensor.dtype))
-            self._log_prob_template = template
-        return self._log_prob_template
+            self._log_prob_templates[fed] = template
+        return self._log_prob_templates[fed]
 
     def _start(self, run_seed: tf.Tensor, start: Flat | None, observed: Flat | None = None) -> Flat:
         if start is None:
@@ -253,12 +255,12 @@ class TFRuntime:
     def _reset(self, run_seed: tf.Tensor, given: Flat) -> Flat:
         self.trace_count += 1
         state, log_probs = self._initial(run_seed, given)
-        return self._with_log_probs(state, log_probs, state)
+        return self._with_log_probs(state, log_probs, state, self._inputs)
 
     def _step(self, state: Flat, run_seed: tf.Tensor, step: tf.Tensor, given: Flat) -> Flat:
         self.trace_count += 1
         next_state, log_probs = self._transition(state, run_seed, step, given)
-        return self._with_log_probs(next_state, log_probs, state)
+        return self._with_log_probs(next_state, log_probs, state, self._inputs)
 
 
 def _at_step(observed: Flat | None, step: int | tf.Tensor) -> dict[str, Value]:

@@ -42,6 +42,17 @@ def sample(distribution: tfd.Distribution, seed: tf.Tensor) -> tf.Tensor:
     return distribution.sample(seed=seed)  # Not passable to a tf.function; drawn in place.
 
 
+@tf.function(jit_compile=True, autograph=False)
+def _xla_log_prob(distribution: tfd.Distribution, x: tf.Tensor) -> tf.Tensor:
+    return distribution.log_prob(x)
+
+
+def log_prob(distribution: tfd.Distribution, x: tf.Tensor) -> tf.Tensor:
+    if isinstance(distribution, tf.__internal__.CompositeTensor):
+        return _xla_log_prob(distribution, x)
+    return distribution.log_prob(x)
+
+
 def is_random(leaf: Any) -> bool:
     return isinstance(leaf, tfd.Distribution)
 
@@ -97,7 +108,7 @@ class FieldResolver:
             else:
                 resolved[field_name] = sample(leaf, seeds.named_seed(variable_seed, field_name))
             if is_random(leaf) and self._record:
-                log_probs[field_name] = leaf.log_prob(resolved[field_name])
+                log_probs[field_name] = log_prob(leaf, resolved[field_name])
         if log_probs:
             self.log_probs[variable.name] = log_probs
         return Value(**resolved)

@@ -14,6 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from recsim_ng.core import Network, Value
+from recsim_ng.lib.field_spec import lossless_cast
 
 _SEPARATOR = "/"
 
@@ -54,8 +55,7 @@ def validate_trajectory(network: Network, trajectory: Mapping[str, Value],
                         require_all: bool = True, source: str = "trajectory") -> dict[str, Value]:
     """The trajectory as numpy arrays of the spec dtypes, or a `ValueError` naming what is wrong.
 
-    Integer data is narrowed to the spec's integer dtype only when every value fits, and float64
-    data becomes the spec's float dtype; any other dtype mismatch is an error.
+    Data is cast to the spec dtype only without loss (see `field_spec.lossless_cast`).
     """
     names = {variable.name for variable in network.variables}
     unknown = sorted(set(trajectory) - names)
@@ -95,7 +95,10 @@ def _checked_array(where: str, array: np.ndarray, spec) -> np.ndarray:
         raise ValueError(f"{where}: step shape {array.shape[1:]} does not match spec shape {shape}")
     dtype = getattr(spec, "dtype", None)
     if dtype is not None:
-        array = _as_dtype(where, array, dtype.as_numpy_dtype)
+        try:
+            array = lossless_cast(array, dtype.as_numpy_dtype)
+        except ValueError as error:
+            raise ValueError(f"{where}: {error}") from None
     if np.issubdtype(array.dtype, np.floating) and np.isnan(array).any():
         first = tuple(int(i) for i in np.argwhere(np.isnan(array))[0])
         raise ValueError(f"{where}: NaN at index {first}")
@@ -103,20 +106,3 @@ def _checked_array(where: str, array: np.ndarray, spec) -> np.ndarray:
     if space is not None and not space.contains(array):
         raise ValueError(f"{where}: values outside the field's space {space}")
     return array
-
-
-def _as_dtype(where: str, array: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    if array.dtype == dtype:
-        return array
-    if np.issubdtype(array.dtype, np.integer) and np.issubdtype(dtype, np.integer):
-        info = np.iinfo(dtype)
-        if array.size and (array.min() < info.min or array.max() > info.max):
-            raise ValueError(f"{where}: values do not fit the spec dtype {np.dtype(dtype).name}")
-        return array.astype(dtype)
-    if np.issubdtype(array.dtype, np.floating) and np.issubdtype(dtype, np.floating):
-        narrowed = array.astype(dtype)
-        if np.any(np.isfinite(array) & ~np.isfinite(narrowed)):
-            raise ValueError(f"{where}: values overflow the spec dtype {np.dtype(dtype).name}")
-        return narrowed
-    raise ValueError(f"{where}: dtype {array.dtype.name} does not match spec dtype"
-                     f" {np.dtype(dtype).name}")

@@ -16,7 +16,7 @@ THIS_FILE = pathlib.Path(__file__).resolve()
 
 def _tf_field_spec(**kwargs):
     """The TensorFlow `FieldSpec`, imported here so the core tests and subprocesses skip TF."""
-    from recsim_ng.lib.field_spec import FieldSpec as TFFieldSpec  # pylint: disable=g-import-not-at-top
+    from recsim_ng.lib.field_spec import FieldSpec as TFFieldSpec
     return TFFieldSpec(**kwargs)
 
 

@@ -261,7 +261,7 @@ def test_integer_data_that_does_not_fit_the_spec_dtype_is_rejected(tmp_path):
     items = np.zeros([STEPS, NUM_USERS], np.int64)
     items[2, 1] = 2**31  # One past int32's maximum; a cast would wrap it around.
     with pytest.raises(ValueError, match=_names("choice", "item", tmp_path / "log.npz")
-                       + ".*do not fit.*int32"):
+                       + ".*without loss to spec dtype int32"):
         _load_with(tmp_path, **{"choice.item": items})
 
 
