@@ -122,7 +122,7 @@ class TFRuntime:
             for field, array in val.as_dict.items():
                 if field not in specs:
                     raise ValueError(f"observed variable {name!r} has no field {field!r}")
-                tensor = tf.convert_to_tensor(array, dtype=specs[field].dtype)
+                tensor = tf.convert_to_tensor(array, dtype=getattr(specs[field], "dtype", None))
                 if tensor.shape.rank == 0 or tensor.shape[0] != length:
                     raise ValueError(f"observed variable {name!r}, field {field!r}: leading axis"
                                      f" {tensor.shape} does not match trajectory length {length}")
