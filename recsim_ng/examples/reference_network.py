@@ -73,10 +73,10 @@ def reference_network(num_users: int, num_topics: int = 4, num_docs: int = 100,
                                batch_dims=1)
         target = tf.gather(corpus_value.get("doc_features"), chosen_doc)
         interest = previous.get("interest")
-        move = tf.where(clicked[:, None], step_size * (target - interest), 0.0)
+        moved = tf.where(clicked[:, None], interest + step_size * (target - interest), interest)
         return Value(
             noise=tfd.Sample(tfd.Normal(0.0, noise_scale), [users, topics]),
-            interest=lambda noise: interest + move + noise,
+            interest=lambda noise: moved + noise,
             clicks=previous.get("clicks") + tf.cast(clicked, tf.int32))
 
     user.value = value(evolve, (user.previous, response.previous, recommender.previous, corpus))

@@ -12,7 +12,6 @@ import math
 import weakref
 from typing import Mapping
 
-import numpy as np
 import tensorflow as tf
 
 from recsim_ng.core import Network, NetworkValue, Value
@@ -20,8 +19,7 @@ from recsim_ng.core.value import unflatten_network_value
 from recsim_ng.lib import seeds
 from recsim_ng.lib.runtime import LOG_PROB_SUFFIX, Flat, TFRuntime
 from recsim_ng.lib.sampling import FieldResolver, LogProbs
-
-_NO_SEED = tf.constant([0, 0])  # Scoring draws nothing, but a resolver needs a seed.
+from recsim_ng.lib.trajectory_io import validate_trajectory
 
 
 class TrajectoryLogProb:
@@ -46,51 +44,28 @@ class TrajectoryLogProb:
         if missing:
             raise ValueError(f"trajectory lacks variables {missing}; to treat them as latent,"
                              " use LatentTrajectory")
-        flat: Flat = {}
-        lengths: dict[str, int] = {}
-        for name in self._names:
-            variable = self._network.variable(name)
-            fields = trajectory[name].as_dict
-            specs = variable.spec.as_dict
-            wrong = sorted(set(fields) ^ set(specs))
-            if wrong:
-                raise ValueError(f"trajectory variable {name!r}: fields {wrong} do not match its"
-                                 f" spec fields {sorted(specs)}")
-            flat[name] = {}
-            for field, array in fields.items():
-                tensor = tf.convert_to_tensor(array, dtype_hint=specs[field].dtype)
-                if tensor.shape.rank == 0:
-                    raise ValueError(f"trajectory variable {name!r}, field {field!r} has no time axis")
-                if tf.executing_eagerly() and tensor.dtype.is_floating:
-                    nan_steps = np.flatnonzero(np.isnan(tensor.numpy()).reshape(len(tensor), -1)
-                                               .any(axis=1))
-                    if nan_steps.size:
-                        raise ValueError(f"trajectory variable {name!r}, field {field!r}: NaN at"
-                                         f" step {nan_steps[0]}")
-                lengths[f"{name}.{field}"] = tensor.shape[0]
-                flat[name][field] = tensor
-        if len(set(lengths.values())) > 1:
-            raise ValueError(f"trajectory fields have different lengths: {lengths}")
-        return flat
+        if tf.executing_eagerly():  # Concrete data: check it all, naming any bad variable/field.
+            trajectory = validate_trajectory(self._network, trajectory)
+        return {name: {field: tf.convert_to_tensor(x) for field, x in trajectory[name].as_dict.items()}
+                for name in self._names}
 
     def _per_field(self, trajectory: Flat) -> Flat:
         self.trace_count += 1
         logged = unflatten_network_value(trajectory)
         initial = self._score(lambda r: self._network.initial_step(r), _slice(logged, 0))
         length = next(iter(next(iter(trajectory.values())).values())).shape[0]
-        if length == 1:
-            steps: Flat = {}
-        else:
+        steps: Flat = {}
+        if length > 1:
             previous = tf.nest.map_structure(lambda x: x[:-1], trajectory)
             current = tf.nest.map_structure(lambda x: x[1:], trajectory)
             steps = tf.vectorized_map(lambda pair: self._score(
                 lambda r: self._network.step(unflatten_network_value(pair[0]), r),
                 unflatten_network_value(pair[1])), (previous, current))
-        return _concatenate_in_time(initial, steps)
+        return _concatenate_in_time(initial, steps, length)
 
     @staticmethod
     def _score(run_step, observed: Mapping[str, Value]) -> LogProbs:
-        resolver = FieldResolver(_NO_SEED, observed, record_log_probs=True)
+        resolver = FieldResolver(None, observed, record_log_probs=True)
         run_step(resolver)
         return resolver.log_probs
 
@@ -99,18 +74,17 @@ def _slice(logged: Mapping[str, Value], step: int) -> dict[str, Value]:
     return {name: val.map(lambda x: x[step]) for name, val in logged.items()}
 
 
-def _concatenate_in_time(initial: LogProbs, steps: Flat) -> Flat:
+def _concatenate_in_time(initial: LogProbs, steps: Flat, length: int) -> Flat:
     """Initial-step and later log-probs as one [T, ...] tensor per field, 0 where not drawn."""
     combined: Flat = {}
     for name in {**initial, **steps}:
         for field in {**initial.get(name, {}), **steps.get(name, {})}:
             first = initial.get(name, {}).get(field)
             rest = steps.get(name, {}).get(field)
-            if rest is None:
-                combined.setdefault(name, {})[field] = first[tf.newaxis]
-                continue
             if first is None:
                 first = tf.zeros(rest.shape[1:], rest.dtype)
+            if rest is None:
+                rest = tf.zeros([length - 1, *first.shape], first.dtype)
             combined.setdefault(name, {})[field] = tf.concat([first[tf.newaxis], rest], axis=0)
     return combined
 

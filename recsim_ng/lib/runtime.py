@@ -149,18 +149,22 @@ class TFRuntime:
 
     def _initial(self, run_seed: tf.Tensor, given: Flat,
                  observed: Flat | None = None) -> tuple[Flat, LogProbs]:
-        resolver = FieldResolver(seeds.step_seed(run_seed, 0), _at_step(observed, 0),
+        resolver = FieldResolver(self._field_seeds(run_seed, 0), _at_step(observed, 0),
                                  record_log_probs=self._record)
         value = self._network.initial_step(resolver, unflatten_network_value(given))
         return flatten_network_value(value), resolver.log_probs
 
     def _transition(self, state: Flat, run_seed: tf.Tensor, step: tf.Tensor, given: Flat,
                     observed: Flat | None = None) -> tuple[Flat, LogProbs]:
-        resolver = FieldResolver(seeds.step_seed(run_seed, step), _at_step(observed, step),
+        resolver = FieldResolver(self._field_seeds(run_seed, step), _at_step(observed, step),
                                  record_log_probs=self._record)
         value = self._network.step(unflatten_network_value(state), resolver,
                                    unflatten_network_value(given))
         return flatten_network_value(value), resolver.log_probs
+
+    def _field_seeds(self, run_seed: tf.Tensor, step: int | tf.Tensor) -> seeds.FieldSeeds:
+        names = [(v.name, field) for v in self._network.variables for field in v.spec.as_dict]
+        return seeds.FieldSeeds(seeds.step_seed(run_seed, step), names)
 
     def _with_log_probs(self, state: Flat, log_probs: LogProbs, reference: Flat,
                         fed: tuple[str, ...] = ()) -> Flat:

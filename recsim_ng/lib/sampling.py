@@ -79,21 +79,20 @@ class FieldResolver:
 
     Random fields present in `observed` take their observed value (the variable is conditioned
     on it) and are scored; deterministic fields are always computed, so they stay consistent
-    with what they derive from; other random fields are sampled from seeds derived from
-    `step_seed`, the variable name and the field name. With `record_log_probs`, `log_probs`
-    collects the log-prob of every random field's value.
+    with what they derive from; other random fields are sampled with their seed from
+    `field_seeds` (none is needed when everything random is observed). With `record_log_probs`,
+    `log_probs` collects the log-prob of every random field's value.
     """
 
-    def __init__(self, step_seed: tf.Tensor, observed: Mapping[str, Value] | None = None,
-                 record_log_probs: bool = False):
-        self._step_seed = step_seed
+    def __init__(self, field_seeds: seeds.FieldSeeds | None,
+                 observed: Mapping[str, Value] | None = None, record_log_probs: bool = False):
+        self._field_seeds = field_seeds
         self._observed = observed or {}
         self._record = record_log_probs
         self.log_probs: LogProbs = {}
 
     def __call__(self, variable: Variable, raw: Value) -> Value:
         observed = self._observed[variable.name].as_dict if variable.name in self._observed else {}
-        variable_seed = seeds.named_seed(self._step_seed, variable.name)
         resolved: dict[str, Any] = {}
         log_probs: dict[str, tf.Tensor] = {}
         for field_name, leaf in raw.as_dict.items():
@@ -105,8 +104,11 @@ class FieldResolver:
                 resolved[field_name] = observed[field_name]
                 if leaf.dtype is not None:  # e.g. float64 or int64 logs
                     resolved[field_name] = tf.cast(resolved[field_name], leaf.dtype)
+            elif self._field_seeds is None:
+                raise ValueError(f"variable {variable.name!r}, field {field_name!r} is random but"
+                                 " not observed, and no seeds were given to draw it")
             else:
-                resolved[field_name] = sample(leaf, seeds.named_seed(variable_seed, field_name))
+                resolved[field_name] = sample(leaf, self._field_seeds[variable.name, field_name])
             if is_random(leaf) and self._record:
                 log_probs[field_name] = log_prob(leaf, resolved[field_name])
         if log_probs:

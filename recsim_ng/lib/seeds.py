@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zlib
-from typing import Union
+from typing import Sequence, Union
 
 import numpy as np
 import tensorflow as tf
@@ -40,18 +40,18 @@ def _mix32(x: tf.Tensor) -> tf.Tensor:
     return tf.bitwise.bitwise_xor(x, tf.bitwise.right_shift(x, 16))
 
 
-def fold_in(seed: tf.Tensor, data: int | tf.Tensor) -> tf.Tensor:
-    """A new seed derived from `seed` and `data`, independent of other `data`.
+def fold_in(seed: tf.Tensor, data: int | np.ndarray | tf.Tensor) -> tf.Tensor:
+    """A new seed derived from `seed` ([..., 2]) and `data` ([...]), broadcasting.
 
     Pure integer arithmetic, so eager, graph and XLA derive identical seeds (TensorFlow's own
-    `stateless_fold_in` does not under XLA).
+    `stateless_fold_in` does not under XLA), and elementwise, so many seeds derive in one op.
     """
     words = tf.bitwise.bitwise_and(tf.cast(seed, tf.int64), _MASK)
     key = _mix32(tf.bitwise.bitwise_and(tf.cast(data, tf.int64) + 0x9E3779B9, _MASK))
-    first = _mix32(tf.bitwise.bitwise_xor(words[0], key))
-    second = _mix32(tf.bitwise.bitwise_xor(tf.bitwise.bitwise_and(words[1] + first, _MASK),
+    first = _mix32(tf.bitwise.bitwise_xor(words[..., 0], key))
+    second = _mix32(tf.bitwise.bitwise_xor(tf.bitwise.bitwise_and(words[..., 1] + first, _MASK),
                                            _mix32(tf.bitwise.bitwise_xor(key, 0x85EBCA6B))))
-    folded = tf.stack([first, second])
+    folded = tf.stack([first, second], axis=-1)
     return tf.cast(tf.where(folded >= 2**31, folded - 2**32, folded), tf.int32)
 
 
@@ -60,6 +60,22 @@ def step_seed(run_seed: tf.Tensor, step: int | tf.Tensor) -> tf.Tensor:
     return fold_in(run_seed, step)
 
 
-def named_seed(seed: tf.Tensor, name: str) -> tf.Tensor:
-    """The seed of a variable or field, keyed by its name so other names do not shift it."""
-    return fold_in(seed, name_key(name))
+class FieldSeeds:
+    """The seeds of one step's fields, keyed by (variable, field) names.
+
+    Keyed by names, so adding a variable or field does not shift the others' draws; all of a
+    step's seeds derive in one vectorised op, made on first use.
+    """
+
+    def __init__(self, step: tf.Tensor, names: Sequence[tuple[str, str]]):
+        self._step = step
+        self._rows = {pair: row for row, pair in enumerate(names)}
+        self._table: tf.Tensor | None = None
+
+    def __getitem__(self, pair: tuple[str, str]) -> tf.Tensor:
+        if pair not in self._rows:
+            raise ValueError(f"variable {pair[0]!r} has no field {pair[1]!r} in its spec")
+        if self._table is None:
+            keys = np.array([[name_key(v), name_key(f)] for v, f in self._rows], np.int64)
+            self._table = fold_in(fold_in(self._step, keys[:, 0]), keys[:, 1])
+        return self._table[self._rows[pair]]
