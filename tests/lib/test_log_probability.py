@@ -180,3 +180,17 @@ def test_monte_carlo_marginal_likelihood_matches_the_closed_form(conjugate_case)
     estimates = np.array([latent.log_marginal_likelihood(100, seed=s).numpy() for s in range(10)])
     standard_error = estimates.std(ddof=1) / math.sqrt(estimates.size)
     assert abs(estimates.mean() - exact) < 4 * standard_error
+
+
+def test_reference_network_log_probability_equals_its_online_log_probs():
+    """Covers a static variable (drawn at step 0 only), `tfd.Sample` fields and a deterministic
+    callable field (the slate, top-k of the logged scores)."""
+    from recsim_ng.examples.reference_network import reference_network
+    network = reference_network(20)
+    data, online = split(TFRuntime(network, record_log_probs=True).trajectory(7, 1))
+    per_field = log_probability_fn(network).per_field(data)
+    assert per_field["corpus"].get("doc_features").shape == (7,)
+    for name, recorded in online.items():
+        for field, log_prob in recorded.as_dict.items():
+            np.testing.assert_allclose(per_field[name[:-len(LOG_PROB_SUFFIX)]].get(field),
+                                       log_prob, rtol=1e-5, atol=1e-5)
