@@ -1,0 +1,1 @@
+"""Reusable behaviour: choice models, state models, recommendation and bandit entities."""

@@ -1,0 +1,24 @@
+"""Shared machinery of the recommendation entities: reading their config."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from recsim_ng.lib.entity import Entity
+
+Config = Mapping[str, Any]
+
+
+class ConfiguredEntity(Entity):
+    """An entity built from a story's config mapping (e.g. `num_users`, `slate_size`)."""
+
+    def __init__(self, config: Config, name: str):
+        super().__init__(name=name)
+        self._config = config
+
+    def _config_value(self, key: str) -> Any:
+        """The config entry `key`, or a `KeyError` naming the entity and the key."""
+        if key not in self._config:
+            raise KeyError(f"{type(self).__name__} needs config key {key!r};"
+                           f" the config has {sorted(self._config)}")
+        return self._config[key]

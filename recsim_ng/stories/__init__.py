@@ -1,0 +1,1 @@
+"""Stories: functions that wire entities into the variables of a network."""
