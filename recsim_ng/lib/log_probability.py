@@ -147,9 +147,14 @@ class LatentTrajectory:
         if not self.latent_fields:
             raise ValueError("the trajectory has no latent random fields; use log_probability")
 
+    def simulate(self, seed: seeds.Seed) -> dict[str, Value]:
+        """The whole trajectory with its latents re-simulated given the log, and the recorded
+        log-probs (`"<variable>_log_prob"` entries) of every random field."""
+        return self._runtime.trajectory(self.length, seed, observed=self._observed)
+
     def sample(self, seed: seeds.Seed) -> tuple[list[tf.Tensor], tf.Tensor]:
         """Latent values re-simulated given the log, and that draw's log importance weight."""
-        simulated = self._runtime.trajectory(self.length, seed, observed=self._observed)
+        simulated = self.simulate(seed)
         latents = [simulated[name].get(field) for name, field in self.latent_fields]
         log_weight = total_log_prob({
             name: simulated[name + LOG_PROB_SUFFIX].at(*fields)

@@ -1,0 +1,1 @@
+"""Concrete simulations built from the entity library and stories."""

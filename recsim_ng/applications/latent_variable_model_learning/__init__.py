@@ -1,0 +1,1 @@
+"""Learning users' satisfaction sensitivities from logs, with and without their latent intents."""

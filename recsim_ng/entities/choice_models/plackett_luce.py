@@ -1,0 +1,89 @@
+"""`TruncatedPlackettLuce`: an ordered list of choices without replacement, with a no-choice.
+
+The user picks `num_choices` times from the slate by multinomial logit, each pick among the items
+not yet picked plus the no-choice option (index K, the last logit). Picking no-choice ends the
+list: it and every later position hold K. Once all K items are picked, the remaining positions
+hold K as well (with probability one). So a list is `[i_1, ..., i_r, K, ..., K]` with distinct
+items i_1..i_r, and its probability is the product of the softmax probabilities of its picks up
+to and including the first K.
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+import tensorflow_probability as tfp
+
+tfd = tfp.distributions
+
+
+class TruncatedPlackettLuce(tfd.AutoCompositeTensorDistribution):
+    """Ordered picks `[B..., num_choices]` (int32) from logits `[B..., K + 1]` (last: no choice)."""
+
+    def __init__(self, logits: tf.Tensor, num_choices: int, validate_args: bool = False,
+                 allow_nan_stats: bool = True, name: str = "TruncatedPlackettLuce"):
+        parameters = dict(locals())
+        if not isinstance(num_choices, int) or num_choices < 1:
+            raise ValueError(f"num_choices must be a positive int, got {num_choices!r}")
+        with tf.name_scope(name) as name:
+            self._logits = tf.convert_to_tensor(logits, dtype_hint=tf.float32, name="logits")
+            if self._logits.shape.rank is not None and self._logits.shape.rank < 1:
+                raise ValueError("logits need a last axis of slate items plus no-choice")
+            self._num_choices = num_choices
+            super().__init__(dtype=tf.int32, reparameterization_type=tfd.NOT_REPARAMETERIZED,
+                             validate_args=validate_args, allow_nan_stats=allow_nan_stats,
+                             parameters=parameters, name=name)
+
+    @classmethod
+    def _parameter_properties(cls, dtype, num_classes=None):
+        del dtype, num_classes
+        return dict(logits=tfp.util.ParameterProperties(event_ndims=1))
+
+    @property
+    def logits(self) -> tf.Tensor:
+        return self._logits
+
+    @property
+    def num_choices(self) -> int:
+        return self._num_choices
+
+    def _event_shape(self) -> tf.TensorShape:
+        return tf.TensorShape([self._num_choices])
+
+    def _event_shape_tensor(self) -> tf.Tensor:
+        return tf.constant([self._num_choices], tf.int32)
+
+    def _sample_n(self, n: int, seed: tf.Tensor | int | None = None) -> tf.Tensor:
+        # Sorting Gumbel-perturbed logits draws a full Plackett-Luce ranking; its prefix up to the
+        # first no-choice has exactly the law of the sequential picks. Padding with -inf slots
+        # (indices above K) covers num_choices > K + 1.
+        shape = tf.concat([[n], tf.shape(self._logits)], 0)
+        gumbel = tfd.Gumbel(tf.zeros([], self._logits.dtype), 1.0).sample(shape, seed=seed)
+        perturbed = self._logits + gumbel
+        padding = tf.fill(tf.concat([shape[:-1], [self._num_choices]], 0),
+                          tf.constant(-float("inf"), self._logits.dtype))
+        _, order = tf.math.top_k(tf.concat([perturbed, padding], -1), k=self._num_choices)
+        nochoice = tf.shape(self._logits)[-1] - 1
+        ended = tf.cumsum(tf.cast(order >= nochoice, tf.int32), axis=-1) > 0
+        return tf.where(ended, nochoice, order)
+
+    def _log_prob(self, x: tf.Tensor) -> tf.Tensor:
+        x = tf.cast(x, tf.int32)
+        dtype = self._logits.dtype
+        zero, minus_inf = tf.zeros([], dtype), tf.constant(-float("inf"), dtype)
+        num_options = tf.shape(self._logits)[-1]
+        nochoice = num_options - 1
+        picks = tf.one_hot(x, num_options, dtype=dtype)  # [..., m, K + 1]
+        is_item = tf.one_hot(nochoice, num_options, on_value=zero, off_value=tf.ones([], dtype))
+        taken = tf.cumsum(picks * is_item, axis=-2, exclusive=True) > 0
+        ended = tf.cumsum(tf.cast(tf.equal(x, nochoice), tf.int32), axis=-1, exclusive=True) > 0
+        all_taken = tf.reduce_sum(tf.cast(taken, tf.int32), -1) >= nochoice
+        forced = ended | all_taken  # Positions that must hold K.
+        logits = tf.expand_dims(self._logits, -2)  # [B..., 1, K + 1], against [..., m, K + 1].
+        available = tf.where(taken | forced[..., None], minus_inf, logits)
+        normalizer = tf.reduce_logsumexp(tf.where(forced[..., None], zero, available), -1)
+        picked = tf.reduce_sum(tf.where(picks > 0, available, zero), -1)
+        free_pick = tf.where(forced, zero, picked - normalizer)
+        forced_pick = tf.where(tf.equal(x, nochoice), zero, minus_inf)
+        valid = (x >= 0) & (x <= nochoice)
+        per_position = tf.where(valid, tf.where(forced, forced_pick, free_pick), minus_inf)
+        return tf.reduce_sum(per_position, -1)
