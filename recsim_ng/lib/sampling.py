@@ -10,7 +10,9 @@ Fields resolve in order, so a callable sees the draws of the fields before it.
 
 Draws are made by an XLA-compiled sampler in every mode. TensorFlow's own stateless kernels and
 XLA's produce different bits from the same seed, so compiling every draw with XLA is what makes
-eager, graph and XLA runs of one seed draw the same values.
+eager, graph and XLA runs of one seed draw the same values. Log-probs are ordinary TensorFlow
+ops (XLA has no kernel for some, e.g. the log-determinant of a full-matrix scale), so they agree
+across modes to float rounding.
 """
 
 from __future__ import annotations
@@ -40,17 +42,6 @@ def sample(distribution: tfd.Distribution, seed: tf.Tensor) -> tf.Tensor:
     if isinstance(distribution, tf.__internal__.CompositeTensor):
         return _xla_sample(distribution, seed)
     return distribution.sample(seed=seed)  # Not passable to a tf.function; drawn in place.
-
-
-@tf.function(jit_compile=True, autograph=False)
-def _xla_log_prob(distribution: tfd.Distribution, x: tf.Tensor) -> tf.Tensor:
-    return distribution.log_prob(x)
-
-
-def log_prob(distribution: tfd.Distribution, x: tf.Tensor) -> tf.Tensor:
-    if isinstance(distribution, tf.__internal__.CompositeTensor):
-        return _xla_log_prob(distribution, x)
-    return distribution.log_prob(x)
 
 
 def is_random(leaf: Any) -> bool:
@@ -110,7 +101,7 @@ class FieldResolver:
             else:
                 resolved[field_name] = sample(leaf, self._field_seeds[variable.name, field_name])
             if is_random(leaf) and self._record:
-                log_probs[field_name] = log_prob(leaf, resolved[field_name])
+                log_probs[field_name] = leaf.log_prob(resolved[field_name])
         if log_probs:
             self.log_probs[variable.name] = log_probs
         return Value(**resolved)
