@@ -1,0 +1,52 @@
+"""`BanditAlgorithm`: the interface of a policy that learns which arm to pull, per bandit."""
+
+from __future__ import annotations
+
+import abc
+
+import tensorflow as tf
+
+from recsim_ng.core import Value, ValueSpec
+from recsim_ng.lib.entity import Entity
+from recsim_ng.lib.field_spec import FieldSpec
+from recsim_ng.lib.space import discrete
+
+
+class BanditAlgorithm(Entity, abc.ABC):
+    """Keeps sufficient `statistics` of past pulls and makes each step's `choice`.
+
+    The statistics at step t summarise the choices and rewards of steps 0 .. t-1, and the
+    choice at step t is made from them and the step's context. `specs()` holds two prefixes:
+    `statistics` and `choice`; the choice value has a `choice` field (the arm index, int32
+    [bandits]) and may have others, e.g. the posterior draw it maximises. Randomised choices are
+    distributions (or callables of earlier random fields), never stateful random ops.
+    """
+
+    def __init__(self, num_bandits: int, num_arms: int, name: str):
+        super().__init__(name=name)
+        if num_bandits < 1 or num_arms < 2:
+            raise ValueError(f"{type(self).__name__} needs num_bandits >= 1 and num_arms >= 2,"
+                             f" got {num_bandits} and {num_arms}")
+        self.num_bandits = num_bandits
+        self.num_arms = num_arms
+
+    def choice_field_spec(self) -> FieldSpec:
+        """The spec of the `choice` field: an arm index per bandit."""
+        return FieldSpec([self.num_bandits], tf.int32, space=discrete(self.num_arms))
+
+    @abc.abstractmethod
+    def specs(self) -> ValueSpec:
+        """`statistics` and `choice` specs under those prefixes."""
+
+    @abc.abstractmethod
+    def initial_statistics(self) -> Value:
+        """The statistics before any pull."""
+
+    @abc.abstractmethod
+    def next_statistics(self, previous_statistics: Value, choice: Value, rewards: Value,
+                        context: Value) -> Value:
+        """The statistics updated with one step's choice, its reward and the step's context."""
+
+    @abc.abstractmethod
+    def arm_choice(self, statistics: Value, context: Value) -> Value:
+        """This step's choice given this step's statistics and context."""
