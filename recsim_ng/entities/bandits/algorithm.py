@@ -7,12 +7,12 @@ import abc
 import tensorflow as tf
 
 from recsim_ng.core import Value, ValueSpec
-from recsim_ng.lib.entity import Entity
+from recsim_ng.entities.bandits.arms import ArmedEntity
 from recsim_ng.lib.field_spec import FieldSpec
 from recsim_ng.lib.space import discrete
 
 
-class BanditAlgorithm(Entity, abc.ABC):
+class BanditAlgorithm(ArmedEntity, abc.ABC):
     """Keeps sufficient `statistics` of past pulls and makes each step's `choice`.
 
     The statistics at step t summarise the choices and rewards of steps 0 .. t-1, and the
@@ -21,14 +21,6 @@ class BanditAlgorithm(Entity, abc.ABC):
     [bandits]) and may have others, e.g. the posterior draw it maximises. Randomised choices are
     distributions (or callables of earlier random fields), never stateful random ops.
     """
-
-    def __init__(self, num_bandits: int, num_arms: int, name: str):
-        super().__init__(name=name)
-        if num_bandits < 1 or num_arms < 2:
-            raise ValueError(f"{type(self).__name__} needs num_bandits >= 1 and num_arms >= 2,"
-                             f" got {num_bandits} and {num_arms}")
-        self.num_bandits = num_bandits
-        self.num_arms = num_arms
 
     def choice_field_spec(self) -> FieldSpec:
         """The spec of the `choice` field: an arm index per bandit."""

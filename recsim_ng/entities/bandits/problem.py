@@ -9,14 +9,14 @@ import numpy as np
 import tensorflow as tf
 
 from recsim_ng.core import Value, ValueSpec
+from recsim_ng.entities.bandits.arms import ArmedEntity
 from recsim_ng.entities.bandits.context import BanditContext
-from recsim_ng.lib.entity import Entity
 from recsim_ng.lib.field_spec import FieldSpec
 
 ArmValues = Union[Sequence[float], Sequence[Sequence[float]], np.ndarray, tf.Tensor]
 
 
-class BanditProblem(Entity, abc.ABC):
+class BanditProblem(ArmedEntity, abc.ABC):
     """`num_bandits` independent problems with `num_arms` arms each.
 
     The problem's `parameters` are set once, at the initial step (they may be drawn from a prior).
@@ -25,14 +25,6 @@ class BanditProblem(Entity, abc.ABC):
     for regret against the realised best arm); `rewards` then reads the chosen arm's reward.
     `specs()` holds three prefixes: `parameters`, `state` and `rewards`.
     """
-
-    def __init__(self, num_bandits: int, num_arms: int, name: str):
-        super().__init__(name=name)
-        if num_bandits < 1 or num_arms < 2:
-            raise ValueError(f"{type(self).__name__} needs num_bandits >= 1 and num_arms >= 2,"
-                             f" got {num_bandits} and {num_arms}")
-        self.num_bandits = num_bandits
-        self.num_arms = num_arms
 
     @abc.abstractmethod
     def parameter_specs(self) -> ValueSpec:
