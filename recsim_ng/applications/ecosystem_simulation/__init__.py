@@ -1,0 +1,1 @@
+"""Provider viability and social welfare in a recommender ecosystem (RecSim NG's ecosystem)."""

@@ -1,0 +1,122 @@
+"""Provider viability and social welfare: many runs of the ecosystem, summarised.
+
+`run_simulation` measures the users' mean cumulative utility and its standard error across
+independent runs. All runs execute as one compiled program: the runtime's compiled `execute` is
+mapped over the runs' seeds inside a single `tf.function`, so the network is built and traced once.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import NamedTuple
+
+import numpy as np
+import tensorflow as tf
+
+from recsim_ng.applications.ecosystem_simulation.corpus import ViableCorpus
+from recsim_ng.applications.ecosystem_simulation.metrics import UtilityAsRewardMetrics
+from recsim_ng.applications.ecosystem_simulation.recommender import MyopicRecommender
+from recsim_ng.applications.ecosystem_simulation.user import ClusteredNormalUserCoreDispersion
+from recsim_ng.core import Network
+from recsim_ng.lib import seeds
+from recsim_ng.lib.runtime import TFRuntime
+from recsim_ng.stories.recommendation import recs_story
+
+
+def init_random_provider_clusters(provider_disp: float = 64.0, provider_fan_out: int = 2,
+                                  num_provider_clusters: int = 40, num_topics: int = 2,
+                                  seed: int = 0) -> np.ndarray:
+    """Provider means `[clusters * fan_out, topics]`, float32, each cluster's providers adjacent.
+
+    Cluster centres ~ N(0, provider_disp I); each provider ~ N(its centre, 0.5 I).
+    """
+    rng = np.random.default_rng(seed)
+    centres = np.sqrt(provider_disp) * rng.standard_normal((num_provider_clusters, num_topics))
+    offsets = np.sqrt(0.5) * rng.standard_normal(
+        (num_provider_clusters * provider_fan_out, num_topics))
+    return (np.repeat(centres, provider_fan_out, axis=0) + offsets).astype(np.float32)
+
+
+def create_viable_provider_simulation_network(
+        provider_means: np.ndarray, num_users: int = 2000, provider_boost_cap: float = 1.2,
+        slate_size: int = 3, docs_per_provider: int = 5,
+        interest_step_size: float = 0.0) -> Network:
+    """The recommendation story with core-dispersion users, a viable corpus of
+    `docs_per_provider` documents per provider, a myopic recommender and utility metrics."""
+    provider_means = np.asarray(provider_means, np.float32)
+    if provider_means.ndim != 2:
+        raise ValueError(f"provider_means must be [providers, topics], got shape"
+                         f" {provider_means.shape}")
+    config = {"num_users": num_users, "num_topics": provider_means.shape[1],
+              "num_docs": docs_per_provider * provider_means.shape[0], "slate_size": slate_size,
+              "provider_means": provider_means, "provider_boost_cap": provider_boost_cap}
+    return Network(recs_story(
+        config, lambda c: ClusteredNormalUserCoreDispersion(
+            c, interest_step_size=interest_step_size),
+        ViableCorpus, MyopicRecommender, UtilityAsRewardMetrics))
+
+
+class RunOutcomes(NamedTuple):
+    """Per-run results of `simulate_runs`."""
+
+    user_utility: np.ndarray  # [runs]: the users' mean cumulative utility
+    provider_clicks: np.ndarray  # [runs, providers]: clicks each provider received
+
+
+def simulate_runs(network: Network, num_runs: int, horizon: int, seed: int,
+                  jit_compile: bool = False) -> RunOutcomes:
+    """Executes `horizon` steps of `num_runs` independent runs of an ecosystem network as one
+    compiled program; run k uses the seed derived from `seed` and k."""
+    if num_runs < 1:
+        raise ValueError(f"num_runs must be positive, got {num_runs}")
+    runtime = TFRuntime(network, jit_compile=jit_compile)
+
+    def outcome(run_seed: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        final = runtime.execute(horizon, run_seed)
+        return (tf.reduce_mean(final["metrics_state"].get("cumulative_reward")),
+                tf.reduce_sum(final["recommender_state"].get("provider_pulls"), 0))
+
+    @tf.function(autograph=False)
+    def all_runs(run_seeds: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        return tf.map_fn(outcome, run_seeds, fn_output_signature=(tf.float32, tf.float32))
+
+    run_seeds = seeds.fold_in(seeds.as_seed(seed), tf.range(num_runs))
+    utility, clicks = all_runs(run_seeds)
+    return RunOutcomes(utility.numpy(), clicks.numpy())
+
+
+def run_simulation(num_runs: int, provider_means: np.ndarray, num_users: int, horizon: int,
+                   seed: int, provider_boost_cap: float = 1.2,
+                   jit_compile: bool = False) -> tuple[float, float]:
+    """The users' cumulative utility, averaged over users and runs, and its standard error.
+
+    As in RecSim NG, the standard error is the runs' standard deviation (with divisor
+    `num_runs`) over sqrt(num_runs).
+    """
+    network = create_viable_provider_simulation_network(provider_means, num_users,
+                                                        provider_boost_cap)
+    utility = simulate_runs(network, num_runs, horizon, seed, jit_compile).user_utility
+    return float(utility.mean()), float(utility.std() / np.sqrt(num_runs))
+
+
+def demo(num_runs: int = 40, num_users: int = 2000, num_provider_clusters: int = 40,
+         provider_fan_out: int = 2, num_topics: int = 2, provider_disp: float = 64.0,
+         horizon: int = 300, seed: int = 0, jit_compile: bool = True) -> dict[str, float]:
+    """RecSim NG's ecosystem demo: 80 providers in 40 clusters, 2000 users, 300 steps, 40 runs.
+
+    XLA (`jit_compile`) runs this size about 2.5 times faster on CPU than plain graph mode.
+    """
+    provider_means = init_random_provider_clusters(provider_disp, provider_fan_out,
+                                                   num_provider_clusters, num_topics, seed)
+    start = time.perf_counter()
+    mean, standard_error = run_simulation(num_runs, provider_means, num_users, horizon, seed,
+                                          jit_compile=jit_compile)
+    return {"average_user_utility": mean, "standard_error": standard_error,
+            "elapsed_seconds": time.perf_counter() - start}
+
+
+if __name__ == "__main__":
+    results = demo()
+    print(f"Elapsed time: {results['elapsed_seconds']:.1f} seconds")
+    print(f"Average user utility: {results['average_user_utility']:.3f}"
+          f" +- {results['standard_error']:.3f}")
