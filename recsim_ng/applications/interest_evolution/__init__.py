@@ -1,0 +1,1 @@
+"""Interest evolution: users drifting towards what they watch, and a REINFORCE recommender."""
