@@ -5,7 +5,7 @@ A variable's function may return, per field:
 - a `tfd.Distribution`: a random field, sampled with a stateless seed;
 - a callable whose parameters name earlier fields of the same value (dots written as `_`): it
   receives their resolved values and returns a distribution or a tensor, in the style of
-  `tfd.JointDistributionNamed`.
+  `tfd.JointDistributionNamed`; parameters with defaults that name no field keep their default.
 Fields resolve in order, so a callable sees the draws of the fields before it.
 
 Draws are made by an XLA-compiled sampler in every mode. TensorFlow's own stateless kernels and
@@ -56,8 +56,10 @@ def _is_lazy(leaf: Any) -> bool:
 def _call_lazy(variable: Variable, field_name: str, fn: Any, resolved: Mapping[str, Any]) -> Any:
     by_argument_name = {name.replace(".", "_"): leaf for name, leaf in resolved.items()}
     arguments = {}
-    for parameter in inspect.signature(fn).parameters:
+    for parameter, declared in inspect.signature(fn).parameters.items():
         if parameter not in by_argument_name:
+            if declared.default is not inspect.Parameter.empty:
+                continue  # E.g. a closure's `docs=docs`: not an earlier field.
             raise ValueError(
                 f"variable {variable.name!r}, field {field_name!r}: callable argument"
                 f" {parameter!r} names no earlier field (earlier: {sorted(by_argument_name)})")
