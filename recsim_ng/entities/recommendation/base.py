@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import abc
 from typing import Any, Mapping
 
+from recsim_ng.core import Value, ValueSpec
 from recsim_ng.lib.entity import Entity
 
 Config = Mapping[str, Any]
@@ -22,3 +24,20 @@ class ConfiguredEntity(Entity):
             raise KeyError(f"{type(self).__name__} needs config key {key!r};"
                            f" the config has {sorted(self._config)}")
         return self._config[key]
+
+
+class StatefulRecsEntity(ConfiguredEntity, abc.ABC):
+    """A users, corpus or recommender entity: a state updated from the previous step's slates
+    and responses."""
+
+    @abc.abstractmethod
+    def specs(self) -> ValueSpec:
+        """The entity's specs, under the prefixes its interface names."""
+
+    @abc.abstractmethod
+    def initial_state(self) -> Value:
+        """The state at the initial step."""
+
+    @abc.abstractmethod
+    def next_state(self, previous_state: Value, user_response: Value, slate_docs: Value) -> Value:
+        """The state after the previous step's slates and responses."""

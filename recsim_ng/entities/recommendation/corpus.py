@@ -6,10 +6,10 @@ import abc
 from typing import Callable
 
 from recsim_ng.core import Value, ValueSpec
-from recsim_ng.entities.recommendation.base import Config, ConfiguredEntity
+from recsim_ng.entities.recommendation.base import Config, StatefulRecsEntity
 
 
-class Corpus(ConfiguredEntity, abc.ABC):
+class Corpus(StatefulRecsEntity):
     """Documents whose state may evolve with what users choose; offers the available documents.
 
     `specs()` holds two prefixes: `state` and `available_docs`.
@@ -22,14 +22,6 @@ class Corpus(ConfiguredEntity, abc.ABC):
     @abc.abstractmethod
     def specs(self) -> ValueSpec:
         """`state` and `available_docs` specs under those prefixes."""
-
-    @abc.abstractmethod
-    def initial_state(self) -> Value:
-        """The corpus state at the initial step."""
-
-    @abc.abstractmethod
-    def next_state(self, previous_state: Value, user_response: Value, slate_docs: Value) -> Value:
-        """The corpus state after the previous step's responses."""
 
     @abc.abstractmethod
     def available_documents(self, corpus_state: Value) -> Value:

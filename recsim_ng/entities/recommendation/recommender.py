@@ -6,10 +6,10 @@ import abc
 from typing import Callable
 
 from recsim_ng.core import Value, ValueSpec
-from recsim_ng.entities.recommendation.base import Config, ConfiguredEntity
+from recsim_ng.entities.recommendation.base import Config, StatefulRecsEntity
 
 
-class BaseRecommender(ConfiguredEntity, abc.ABC):
+class BaseRecommender(StatefulRecsEntity):
     """Keeps a state learned from responses and recommends `slate_size` documents per user.
 
     `specs()` holds two prefixes: `state` and `slate`.
@@ -24,14 +24,6 @@ class BaseRecommender(ConfiguredEntity, abc.ABC):
     @abc.abstractmethod
     def specs(self) -> ValueSpec:
         """`state` and `slate` specs under those prefixes."""
-
-    @abc.abstractmethod
-    def initial_state(self) -> Value:
-        """The recommender state at the initial step."""
-
-    @abc.abstractmethod
-    def next_state(self, previous_state: Value, user_response: Value, slate_docs: Value) -> Value:
-        """The state after the previous step's slates and responses."""
 
     @abc.abstractmethod
     def slate_docs(self, previous_state: Value, user_obs: Value, available_docs: Value) -> Value:

@@ -6,10 +6,10 @@ import abc
 from typing import Callable
 
 from recsim_ng.core import Value, ValueSpec
-from recsim_ng.entities.recommendation.base import Config, ConfiguredEntity
+from recsim_ng.entities.recommendation.base import Config, StatefulRecsEntity
 
 
-class User(ConfiguredEntity, abc.ABC):
+class User(StatefulRecsEntity):
     """Users with a latent state who respond to slates and emit observations.
 
     `specs()` holds three prefixes: `state`, `response` and `observation`. By convention a
@@ -23,14 +23,6 @@ class User(ConfiguredEntity, abc.ABC):
     @abc.abstractmethod
     def specs(self) -> ValueSpec:
         """`state`, `response` and `observation` specs under those prefixes."""
-
-    @abc.abstractmethod
-    def initial_state(self) -> Value:
-        """The users' state at the initial step."""
-
-    @abc.abstractmethod
-    def next_state(self, previous_state: Value, user_response: Value, slate_docs: Value) -> Value:
-        """The state after responding to the previous step's slate."""
 
     @abc.abstractmethod
     def next_response(self, previous_state: Value, slate_docs: Value) -> Value:
