@@ -19,6 +19,7 @@ from recsim_ng.applications.interest_evolution.corpus import corpus_specs
 from recsim_ng.core import Value, ValueSpec
 from recsim_ng.entities.choice_models import IteratedMultinomialLogitChoiceModel, get_chosen
 from recsim_ng.entities.recommendation import BaseRecommender, Config
+from recsim_ng.entities.state_models import FiniteHistoryStateModel
 from recsim_ng.lib import seeds
 from recsim_ng.lib.field_spec import FieldSpec
 from recsim_ng.lib.space import box, discrete
@@ -84,6 +85,9 @@ class CollabFilteringRecommender(BaseRecommender):
         self._num_topics = self._config_value("num_topics")
         self.model = CollabFilteringModel(self._num_docs, self._history_length, doc_embed_dim,
                                           hidden_dim, seed=seed)
+        self._histories = {
+            name: FiniteHistoryStateModel(self._history_length, (), [self._num_users], dtype)
+            for name, dtype in (("doc_history", tf.int32), ("ctime_history", tf.float32))}
         self._slate_model = IteratedMultinomialLogitChoiceModel(
             self._slate_size, [self._num_users], nochoice_logits=-float("inf"))
 
@@ -100,21 +104,23 @@ class CollabFilteringRecommender(BaseRecommender):
                         **slate))
 
     def initial_state(self) -> Value:
-        history = [self._num_users, self._history_length]
-        return Value(doc_history=tf.zeros(history, tf.int32), ctime_history=tf.zeros(history))
+        return Value(**{name: model.initial_state().get("state")
+                        for name, model in self._histories.items()})
 
     def next_state(self, previous_state: Value, user_response: Value, slate_docs: Value) -> Value:
         """Appends each click (doc id and consumed time) to the user's history; no click: as is."""
         choice = user_response.get("choice")
         clicked = (choice < self._slate_size)[:, None]
-        doc_id = get_chosen(slate_docs.get("doc_id"), choice, nochoice_value=0)
-        ctime = user_response.get("consumed_time")
+        latest = {"doc_history": get_chosen(slate_docs.get("doc_id"), choice, nochoice_value=0),
+                  "ctime_history": user_response.get("consumed_time")}
 
-        def shifted_in(history: tf.Tensor, latest: tf.Tensor) -> tf.Tensor:
-            return tf.where(clicked, tf.concat([history[:, 1:], latest[:, None]], 1), history)
+        def shifted_in(name: str) -> tf.Tensor:
+            history = previous_state.get(name)
+            shifted = self._histories[name].next_state(Value(state=history),
+                                                       Value(input=latest[name]))
+            return tf.where(clicked, shifted.get("state"), history)
 
-        return Value(doc_history=shifted_in(previous_state.get("doc_history"), doc_id),
-                     ctime_history=shifted_in(previous_state.get("ctime_history"), ctime))
+        return Value(**{name: shifted_in(name) for name in self._histories})
 
     def slate_docs(self, previous_state: Value, user_obs: Value, available_docs: Value) -> Value:
         del user_obs
