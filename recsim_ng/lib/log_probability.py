@@ -3,7 +3,9 @@
 For each step and variable, the variable's function is evaluated once on the logged values of its
 dependencies, and every random field's distribution is scored at the logged field value (fields
 resolve in order, so a callable field is conditioned on the logged earlier fields). Steps are
-independent given the log, so all steps after the initial one are scored in one vectorised call.
+independent given the log, so the steps after the initial one are scored by one `tf.map_fn`
+whose iterations run in parallel (not `tf.vectorized_map`, which cannot stack intermediate
+results whose shapes vary from step to step, e.g. of `tf.boolean_mask`).
 """
 
 from __future__ import annotations
@@ -32,8 +34,21 @@ class TrajectoryLogProb:
         self.trace_count = 0
 
     def per_field(self, trajectory: NetworkValue) -> dict[str, Value]:
-        """`{variable: Value(field=log-prob[T, ...])}` for every random field."""
-        return unflatten_network_value(self._fn(self._flat(trajectory)))
+        """`{variable: Value(field=log-prob[T, ...])}` for every random field.
+
+        With concrete data, a logged deterministic field that its variable's function does not
+        reproduce from the log (beyond float rounding) is an error naming it: the log cannot
+        come from this network.
+        """
+        log_probs, mismatches = self._fn(self._flat(trajectory))
+        if tf.executing_eagerly():
+            for name, fields in mismatches.items():
+                for field, mismatch in fields.items():
+                    if mismatch > 1.0:
+                        raise ValueError(
+                            f"trajectory variable {name!r}, field {field!r}: the logged values"
+                            " differ from what the variable computes from the log")
+        return unflatten_network_value(log_probs)
 
     def __call__(self, trajectory: NetworkValue) -> tf.Tensor:
         """The total log density: all random fields, steps and batch elements."""
@@ -49,25 +64,59 @@ class TrajectoryLogProb:
         return {name: {field: tf.convert_to_tensor(x) for field, x in trajectory[name].as_dict.items()}
                 for name in self._names}
 
-    def _per_field(self, trajectory: Flat) -> Flat:
+    def _per_field(self, trajectory: Flat) -> tuple[Flat, Flat]:
         self.trace_count += 1
         logged = unflatten_network_value(trajectory)
-        initial = self._score(lambda r: self._network.initial_step(r), _slice(logged, 0))
+        initial, initial_mismatches = self._score(
+            lambda r: self._network.initial_step(r), _slice(logged, 0))
         length = next(iter(next(iter(trajectory.values())).values())).shape[0]
         steps: Flat = {}
+        mismatches = [initial_mismatches]
         if length > 1:
-            previous = tf.nest.map_structure(lambda x: x[:-1], trajectory)
-            current = tf.nest.map_structure(lambda x: x[1:], trajectory)
-            steps = tf.vectorized_map(lambda pair: self._score(
-                lambda r: self._network.step(unflatten_network_value(pair[0]), r),
-                unflatten_network_value(pair[1])), (previous, current))
-        return _concatenate_in_time(initial, steps, length)
+            pairs = (tf.nest.map_structure(lambda x: x[:-1], trajectory),
+                     tf.nest.map_structure(lambda x: x[1:], trajectory))
+
+            def score_step(pair: tuple[Flat, Flat]) -> tuple[LogProbs, Flat]:
+                return self._score(
+                    lambda r: self._network.step(unflatten_network_value(pair[0]), r),
+                    unflatten_network_value(pair[1]))
+
+            one_step = tf.nest.map_structure(lambda x: tf.TensorSpec(x.shape[1:], x.dtype), pairs)
+            signature = tf.function(score_step, autograph=False).get_concrete_function(
+                one_step).structured_outputs
+            steps, step_mismatches = tf.map_fn(
+                score_step, pairs, parallel_iterations=16,
+                fn_output_signature=tf.nest.map_structure(tf.TensorSpec.from_tensor, signature))
+            mismatches.append(tf.nest.map_structure(tf.reduce_max, step_mismatches))
+        worst: Flat = {}
+        for found in mismatches:
+            for name, fields in found.items():
+                for field, mismatch in fields.items():
+                    known = worst.setdefault(name, {})
+                    known[field] = tf.maximum(known[field], mismatch) if field in known else mismatch
+        return _concatenate_in_time(initial, steps, length), worst
 
     @staticmethod
-    def _score(run_step, observed: Mapping[str, Value]) -> LogProbs:
+    def _score(run_step, observed: Mapping[str, Value]) -> tuple[LogProbs, Flat]:
+        """The step's log-probs, and per deterministic field how far the recomputed value is
+        from the logged one, in units of a float tolerance (above 1: a mismatch)."""
         resolver = FieldResolver(None, observed, record_log_probs=True)
-        run_step(resolver)
-        return resolver.log_probs
+        computed = run_step(resolver)
+        mismatches: Flat = {}
+        for name, val in computed.items():
+            random = resolver.log_probs.get(name, {})
+            logged = observed[name].as_dict
+            for field, value in val.as_dict.items():
+                if field not in random:
+                    mismatches.setdefault(name, {})[field] = _mismatch(value, logged[field])
+        return resolver.log_probs, mismatches
+
+
+def _mismatch(computed: tf.Tensor, logged: tf.Tensor) -> tf.Tensor:
+    """max |computed - logged| / (1e-5 + 1e-4 |logged|): above 1 beyond float rounding."""
+    computed = tf.cast(computed, tf.float32)
+    logged = tf.cast(logged, tf.float32)
+    return tf.reduce_max(tf.abs(computed - logged) / (1e-5 + 1e-4 * tf.abs(logged)))
 
 
 def _slice(logged: Mapping[str, Value], step: int) -> dict[str, Value]:

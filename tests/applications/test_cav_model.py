@@ -180,10 +180,16 @@ def test_log_probability_equals_the_online_log_probs_field_by_field(network, rec
                                        recorded_log_prob, rtol=1e-5, atol=1e-5)
     total = log_probability(network, data)
     np.testing.assert_allclose(total, total_log_prob(online), rtol=1e-5)
-    scores = data["user_response"].get("scores").numpy()
+    response = data["user_response"]
+    scores = response.get("scores").numpy()
     scores[0, 0, 0] += 1.0  # 50 noise standard deviations: a far less likely log.
-    moved = {**data, "user_response": Value(**{**data["user_response"].as_dict,
-                                               "scores": scores})}
+    with pytest.raises(ValueError, match="'user_response', field 'ratings'"):
+        # The ratings no longer follow from the scores: the log is inconsistent.
+        log_probability(network, {**data, "user_response": Value(
+            **{**response.as_dict, "scores": scores})})
+    ratings = ratings_from_scores(scores, response.get("num_rated"))
+    moved = {**data, "user_response": Value(**{**response.as_dict, "scores": scores,
+                                               "ratings": ratings})}
     assert log_probability(network, moved) < total
 
 

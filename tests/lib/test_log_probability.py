@@ -194,3 +194,15 @@ def test_reference_network_log_probability_equals_its_online_log_probs():
         for field, log_prob in recorded.as_dict.items():
             np.testing.assert_allclose(per_field[name[:-len(LOG_PROB_SUFFIX)]].get(field),
                                        log_prob, rtol=1e-5, atol=1e-5)
+
+
+def test_logged_deterministic_fields_the_network_does_not_reproduce_are_named():
+    from recsim_ng.examples.reference_network import reference_network
+    network = reference_network(5)
+    data, _ = split(TFRuntime(network, record_log_probs=True).trajectory(4, 2))
+    assert np.isfinite(log_probability(network, data))  # Consistent: no error.
+    clicks = data["user"].get("clicks").numpy()
+    clicks[3, 0] += 1
+    forged = {**data, "user": Value(**{**data["user"].as_dict, "clicks": clicks})}
+    with pytest.raises(ValueError, match="'user', field 'clicks': the logged values differ"):
+        log_probability(network, forged)
