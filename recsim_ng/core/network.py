@@ -26,7 +26,7 @@ class Network:
     dependencies in initial values and same-step cycles, naming the variables involved.
     """
 
-    def __init__(self, variables: Sequence[Variable], sanitize: bool = True):
+    def __init__(self, variables: Sequence[Variable]):
         variables = list(variables)
         for variable in variables:
             if not isinstance(variable, Variable):
@@ -46,7 +46,6 @@ class Network:
                         raise ValueError(
                             f"variable {variable.name!r}: {which} depends on unknown variable"
                             f" {dependency.variable_name!r}")
-        self._sanitize = sanitize
         self._initial_order = _topological_order(variables, lambda v: v.initial_value, "initial")
         self._step_order = _topological_order(variables, lambda v: v.value, "step")
         self._variables = variables
@@ -105,7 +104,7 @@ class Network:
                     raise TypeError(f"variable {variable.name!r}: its function returned"
                                     f" {type(raw).__name__}, not a Value")
                 result = evaluate(variable, raw)
-            current[variable.name] = variable.typecheck(result, sanitize=self._sanitize)
+            current[variable.name] = variable.typecheck(result)
         return {variable.name: current[variable.name] for variable in self._variables}
 
 

@@ -34,6 +34,9 @@ class Value:
             elif not isinstance(heads.setdefault(head, _Prefix()), _Prefix):
                 raise ValueError(f"field {head!r} is used both as a leaf and as a prefix")
             else:
+                given_twice = [f"{head}.{key}" for key in sub_fields if key in heads[head]]
+                if given_twice:
+                    raise ValueError(f"fields {given_twice} are given twice")
                 heads[head].update(sub_fields)
         fields = {head: Value(**node) if isinstance(node, _Prefix) else node
                   for head, node in heads.items()}

@@ -20,7 +20,7 @@ from recsim_ng.core import Network, NetworkValue, Value
 from recsim_ng.core.value import unflatten_network_value
 from recsim_ng.lib import seeds
 from recsim_ng.lib.runtime import LOG_PROB_SUFFIX, Flat, TFRuntime
-from recsim_ng.lib.sampling import FieldResolver, LogProbs
+from recsim_ng.lib.sampling import FieldResolver, LogProbs, mismatch
 from recsim_ng.lib.trajectory_io import validate_trajectory
 
 
@@ -43,8 +43,8 @@ class TrajectoryLogProb:
         log_probs, mismatches = self._fn(self._flat(trajectory))
         if tf.executing_eagerly():
             for name, fields in mismatches.items():
-                for field, mismatch in fields.items():
-                    if mismatch > 1.0:
+                for field, distance in fields.items():
+                    if distance > 1.0:
                         raise ValueError(
                             f"trajectory variable {name!r}, field {field!r}: the logged values"
                             " differ from what the variable computes from the log")
@@ -69,7 +69,10 @@ class TrajectoryLogProb:
         logged = unflatten_network_value(trajectory)
         initial, initial_mismatches = self._score(
             lambda r: self._network.initial_step(r), _slice(logged, 0))
-        length = next(iter(next(iter(trajectory.values())).values())).shape[0]
+        leaves = tf.nest.flatten(trajectory)
+        if not leaves:
+            raise ValueError("the trajectory has no fields")
+        length = leaves[0].shape[0]
         steps: Flat = {}
         mismatches = [initial_mismatches]
         if length > 1:
@@ -91,9 +94,9 @@ class TrajectoryLogProb:
         worst: Flat = {}
         for found in mismatches:
             for name, fields in found.items():
-                for field, mismatch in fields.items():
+                for field, distance in fields.items():
                     known = worst.setdefault(name, {})
-                    known[field] = tf.maximum(known[field], mismatch) if field in known else mismatch
+                    known[field] = tf.maximum(known[field], distance) if field in known else distance
         return _concatenate_in_time(initial, steps, length), worst
 
     @staticmethod
@@ -108,15 +111,8 @@ class TrajectoryLogProb:
             logged = observed[name].as_dict
             for field, value in val.as_dict.items():
                 if field not in random:
-                    mismatches.setdefault(name, {})[field] = _mismatch(value, logged[field])
+                    mismatches.setdefault(name, {})[field] = mismatch(value, logged[field])
         return resolver.log_probs, mismatches
-
-
-def _mismatch(computed: tf.Tensor, logged: tf.Tensor) -> tf.Tensor:
-    """max |computed - logged| / (1e-5 + 1e-4 |logged|): above 1 beyond float rounding."""
-    computed = tf.cast(computed, tf.float32)
-    logged = tf.cast(logged, tf.float32)
-    return tf.reduce_max(tf.abs(computed - logged) / (1e-5 + 1e-4 * tf.abs(logged)))
 
 
 def _slice(logged: Mapping[str, Value], step: int) -> dict[str, Value]:

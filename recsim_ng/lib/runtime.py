@@ -9,7 +9,8 @@ import tensorflow as tf
 from recsim_ng.core import Network, NetworkValue, Value
 from recsim_ng.core.value import flatten_network_value, unflatten_network_value
 from recsim_ng.lib import seeds
-from recsim_ng.lib.sampling import FieldResolver, LogProbs
+from recsim_ng.lib.sampling import FieldResolver, LogProbs, mismatch
+from recsim_ng.lib.trajectory_io import validate_trajectory
 
 Flat = dict[str, dict[str, tf.Tensor]]  # variable -> dotted field -> tensor
 LOG_PROB_SUFFIX = "_log_prob"
@@ -37,14 +38,14 @@ class TFRuntime:
     def __init__(self, network: Network, jit_compile: bool = False,
                  record_log_probs: bool = False, inputs: Sequence[str] = ()):
         self._network = network
+        self._names = frozenset(v.name for v in network.variables)
         self._record = record_log_probs
         for name in inputs:
             network.variable(name)
         self._inputs = tuple(inputs)
         if record_log_probs:
-            clashes = [v.name for v in network.variables
-                       if v.name.endswith(LOG_PROB_SUFFIX)
-                       and v.name[:-len(LOG_PROB_SUFFIX)] in {w.name for w in network.variables}]
+            clashes = [name for name in self._names if name.endswith(LOG_PROB_SUFFIX)
+                       and name[:-len(LOG_PROB_SUFFIX)] in self._names]
             if clashes:
                 raise ValueError(f"variables {clashes} clash with recorded log-prob names")
         self._log_prob_templates: dict[tuple[str, ...], dict[str, dict[str, tf.TensorSpec]]] = {}
@@ -71,14 +72,26 @@ class TFRuntime:
 
         `observed` holds logged fields (time-stacked, any subset of variables and fields): the
         simulation is conditioned on them, i.e. they replace the draws and are scored when log
-        probs are recorded, while the other fields are simulated given them.
+        probs are recorded, while the other fields are simulated given them. Deterministic
+        fields are always computed; with concrete data, an observed one that differs from the
+        computed values is an error naming it. `observed` excludes `starting_value`.
         """
         if not isinstance(length, int) or length < 1:
             raise ValueError(f"trajectory length must be a positive int, got {length!r}")
+        if starting_value is not None and observed:
+            raise ValueError("give either starting_value or observed: both would set step 0")
         start = self._flat_start(starting_value)
         logged = self._flat_observed(observed, length)
-        return unflatten_network_value(
+        result = unflatten_network_value(
             self._trajectory_fn(length, seeds.as_seed(seed), start, logged))
+        if tf.executing_eagerly():
+            for name, fields in logged.items():
+                for field, values in fields.items():
+                    if mismatch(result[name].get(field), values) > 1.0:
+                        raise ValueError(
+                            f"observed variable {name!r}, field {field!r}: the field is"
+                            " deterministic and the network computes other values")
+        return result
 
     def execute(self, num_steps: int, seed: seeds.Seed,
                 starting_value: NetworkValue | None = None) -> dict[str, Value]:
@@ -86,7 +99,8 @@ class TFRuntime:
         if not isinstance(num_steps, int) or num_steps < 0:
             raise ValueError(f"num_steps must be a non-negative int, got {num_steps!r}")
         start = self._flat_start(starting_value)
-        return unflatten_network_value(self._execute_fn(num_steps, seeds.as_seed(seed), start))
+        return unflatten_network_value(
+            self._execute_fn(tf.constant(num_steps), seeds.as_seed(seed), start))
 
     def reset(self, seed: seeds.Seed, inputs: NetworkValue | None = None) -> SimulationState:
         """The initial step; input variables not in `inputs` use their own initial value."""
@@ -116,13 +130,16 @@ class TFRuntime:
                 for v in self._network.variables}
 
     def _flat_observed(self, observed: NetworkValue | None, length: int) -> Flat:
+        if observed and tf.executing_eagerly():  # Concrete data: names, dtypes, NaNs, spaces.
+            # Checked only: the tensors themselves go on, so gradients with respect to them flow.
+            validate_trajectory(self._network, observed, require_all=False, source="observed")
         flat: Flat = {}
         for name, val in (observed or {}).items():
             specs = self._network.variable(name).spec.as_dict
             for field, array in val.as_dict.items():
                 if field not in specs:
                     raise ValueError(f"observed variable {name!r} has no field {field!r}")
-                tensor = tf.convert_to_tensor(array, dtype=getattr(specs[field], "dtype", None))
+                tensor = tf.convert_to_tensor(array)
                 if tensor.shape.rank == 0 or tensor.shape[0] != length:
                     raise ValueError(f"observed variable {name!r}, field {field!r}: leading axis"
                                      f" {tensor.shape} does not match trajectory length {length}")
@@ -142,8 +159,12 @@ class TFRuntime:
                 for name, val in inputs.items()}
 
     def _without_log_probs(self, network_value: NetworkValue) -> dict[str, Value]:
-        names = {v.name for v in self._network.variables}
-        return {name: val for name, val in network_value.items() if name in names}
+        """The variables' values, without recorded log-probs; any other name is an error."""
+        unknown = [name for name in network_value if name not in self._names and not (
+            name.endswith(LOG_PROB_SUFFIX) and name[:-len(LOG_PROB_SUFFIX)] in self._names)]
+        if unknown:
+            raise ValueError(f"values for unknown variables {unknown}")
+        return {name: val for name, val in network_value.items() if name in self._names}
 
     # Traced building blocks.
 
@@ -210,8 +231,7 @@ class TFRuntime:
 
     def _advance(self, state: Flat, run_seed: tf.Tensor, step: tf.Tensor,
                  observed: Flat | None = None) -> Flat:
-        names = {v.name for v in self._network.variables}
-        plain = {name: fields for name, fields in state.items() if name in names}
+        plain = {name: fields for name, fields in state.items() if name in self._names}
         next_state, log_probs = self._transition(plain, run_seed, step, {}, observed)
         return self._with_log_probs(next_state, log_probs, plain)
 
@@ -243,7 +263,7 @@ class TFRuntime:
             maximum_iterations=length - 1)
         return tf.nest.map_structure(lambda a: a.stack(), arrays)
 
-    def _execute(self, num_steps: int, run_seed: tf.Tensor, start: Flat | None) -> Flat:
+    def _execute(self, num_steps: tf.Tensor, run_seed: tf.Tensor, start: Flat | None) -> Flat:
         self.trace_count += 1
         state = self._start(run_seed, start)
 

@@ -67,6 +67,34 @@ def _call_lazy(variable: Variable, field_name: str, fn: Any, resolved: Mapping[s
     return fn(**arguments)
 
 
+def _kind(dtype: tf.DType) -> str:
+    return "bool" if dtype == tf.bool else "integer" if dtype.is_integer else "float"
+
+
+def _as_dtype_of(distribution: tfd.Distribution, logged: Any, variable: Variable,
+                 field_name: str) -> tf.Tensor:
+    """A logged value in the distribution's dtype (e.g. from float64 or int64 logs), refusing
+    casts between kinds, which would truncate (a float logged for an integer draw)."""
+    logged = tf.convert_to_tensor(logged)
+    if distribution.dtype is None or logged.dtype == distribution.dtype:
+        return logged
+    if _kind(logged.dtype) != _kind(distribution.dtype):
+        raise ValueError(f"variable {variable.name!r}, field {field_name!r}: logged"
+                         f" {logged.dtype.name} values for a {distribution.dtype.name} draw")
+    return tf.cast(logged, distribution.dtype)
+
+
+def mismatch(computed: tf.Tensor, logged: tf.Tensor) -> tf.Tensor:
+    """How far `computed` is from `logged`: for floats max |c - l| / (1e-5 + 1e-4 |l|), so above
+    1 means beyond float rounding; for integers and booleans 2 if any element differs, else 0."""
+    computed, logged = tf.convert_to_tensor(computed), tf.convert_to_tensor(logged)
+    if not computed.dtype.is_floating:
+        return 2.0 * tf.cast(tf.reduce_any(computed != tf.cast(logged, computed.dtype)),
+                             tf.float32)
+    computed, logged = tf.cast(computed, tf.float32), tf.cast(logged, tf.float32)
+    return tf.reduce_max(tf.abs(computed - logged) / (1e-5 + 1e-4 * tf.abs(logged)))
+
+
 class FieldResolver:
     """Resolves raw values for one phase of one step: samples or scores every random field.
 
@@ -94,9 +122,8 @@ class FieldResolver:
             if not is_random(leaf):
                 resolved[field_name] = leaf
             elif field_name in observed:
-                resolved[field_name] = observed[field_name]
-                if leaf.dtype is not None:  # e.g. float64 or int64 logs
-                    resolved[field_name] = tf.cast(resolved[field_name], leaf.dtype)
+                resolved[field_name] = _as_dtype_of(leaf, observed[field_name], variable,
+                                                    field_name)
             elif self._field_seeds is None:
                 raise ValueError(f"variable {variable.name!r}, field {field_name!r} is random but"
                                  " not observed, and no seeds were given to draw it")

@@ -15,12 +15,15 @@ def as_seed(seed: Seed) -> tf.Tensor:
     """A run seed as the int32 shape-[2] tensor that stateless TF and TFP ops take."""
     if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
         seed = int(seed)
-        if seed < 0:
-            raise ValueError(f"seed must be non-negative, got {seed}")
-        return tf.constant([(seed >> 31) % 2**31, seed % 2**31], tf.int32)
+        if not 0 <= seed < 2**62:
+            raise ValueError(f"seed must be in [0, 2**62), got {seed}")
+        return tf.constant([seed >> 31, seed % 2**31], tf.int32)
     tensor = tf.convert_to_tensor(seed)
     if tensor.shape != (2,) or not tensor.dtype.is_integer:
         raise ValueError(f"seed must be an int or an integer tensor of shape [2], got {seed!r}")
+    if tf.executing_eagerly() and tf.reduce_any(
+            (tf.cast(tensor, tf.int64) < -2**31) | (tf.cast(tensor, tf.int64) >= 2**31)):
+        raise ValueError(f"seed tensor values must fit int32, got {seed!r}")
     return tf.cast(tensor, tf.int32)
 
 

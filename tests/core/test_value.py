@@ -232,3 +232,8 @@ def test_flatten_and_unflatten_network_value_are_inverse():
     assert list(flat) == ["user", "doc"]
     assert flat["user"] == {"state.x": 1, "state.y": 2}
     assert unflatten_network_value(flat) == network_value
+
+
+def test_a_field_given_twice_through_a_prefix_and_a_dotted_name_is_refused():
+    with pytest.raises(ValueError, match=r"\['a.b'\] are given twice"):
+        Value(**{"a.b": 1}, a=Value(b=2))

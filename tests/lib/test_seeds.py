@@ -10,8 +10,12 @@ from recsim_ng.lib import seeds
 def test_int_seeds_become_int32_pairs_and_bad_seeds_are_rejected():
     assert seeds.as_seed(5).numpy().tolist() == [0, 5]
     assert seeds.as_seed(2**40).numpy().tolist() == [2**9, 0]
-    with pytest.raises(ValueError, match="non-negative"):
+    with pytest.raises(ValueError, match=r"in \[0, 2\*\*62\)"):
         seeds.as_seed(-1)
+    with pytest.raises(ValueError, match=r"in \[0, 2\*\*62\)"):
+        seeds.as_seed(2**62)  # Would collide with 0.
+    with pytest.raises(ValueError, match="fit int32"):
+        seeds.as_seed(np.array([2**32, 5]))  # Would wrap to [0, 5].
     with pytest.raises(ValueError, match="shape \\[2\\]"):
         seeds.as_seed(tf.constant([1, 2, 3]))
 

@@ -46,6 +46,13 @@ def empirical_means(statistics: Value) -> tf.Tensor:
     return tf.math.divide_no_nan(statistics.get("reward_sums"), statistics.get("pulls"))
 
 
+def exploration_budgets(statistics: Value) -> tf.Tensor:
+    """ln(t) / n per arm: the total pulls' log over the arm's pulls (0 for unpulled arms)."""
+    pulls = statistics.get("pulls")
+    total = tf.reduce_sum(pulls, axis=-1, keepdims=True)
+    return tf.math.divide_no_nan(tf.math.log(tf.maximum(total, 1.0)), pulls)
+
+
 def argmax_trying_unpulled_first(statistics: Value, index: tf.Tensor) -> tf.Tensor:
     """The arm with the largest `index`, except that the first never-pulled arm comes first."""
     unpulled = statistics.get("pulls") == 0.0

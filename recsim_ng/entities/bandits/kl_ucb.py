@@ -5,7 +5,7 @@ from __future__ import annotations
 import tensorflow as tf
 
 from recsim_ng.core import Value, ValueSpec
-from recsim_ng.entities.bandits.arm_counts import (ArmCountsAlgorithm,
+from recsim_ng.entities.bandits.arm_counts import (ArmCountsAlgorithm, exploration_budgets,
                                                    argmax_trying_unpulled_first, empirical_means)
 
 _CLIP = 1e-6  # Keeps the logarithms in the Bernoulli KL divergence finite.
@@ -52,8 +52,6 @@ class KLUCB(ArmCountsAlgorithm):
 
     def arm_choice(self, statistics: Value, context: Value) -> Value:
         del context
-        pulls = statistics.get("pulls")
-        total = tf.reduce_sum(pulls, axis=-1, keepdims=True)
-        budgets = tf.math.divide_no_nan(tf.math.log(tf.maximum(total, 1.0)), pulls)
-        index = kl_upper_bound(empirical_means(statistics), budgets, self.bisection_steps)
+        index = kl_upper_bound(empirical_means(statistics), exploration_budgets(statistics),
+                               self.bisection_steps)
         return Value(choice=argmax_trying_unpulled_first(statistics, index))

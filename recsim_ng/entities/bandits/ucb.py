@@ -5,7 +5,7 @@ from __future__ import annotations
 import tensorflow as tf
 
 from recsim_ng.core import Value, ValueSpec
-from recsim_ng.entities.bandits.arm_counts import (ArmCountsAlgorithm,
+from recsim_ng.entities.bandits.arm_counts import (ArmCountsAlgorithm, exploration_budgets,
                                                    argmax_trying_unpulled_first, empirical_means)
 
 
@@ -23,8 +23,6 @@ class UCB1(ArmCountsAlgorithm):
 
     def arm_choice(self, statistics: Value, context: Value) -> Value:
         del context
-        pulls = statistics.get("pulls")
-        total = tf.reduce_sum(pulls, axis=-1, keepdims=True)
-        bonus = tf.sqrt(2.0 * tf.math.divide_no_nan(tf.math.log(tf.maximum(total, 1.0)), pulls))
+        bonus = tf.sqrt(2.0 * exploration_budgets(statistics))
         return Value(choice=argmax_trying_unpulled_first(statistics,
                                                          empirical_means(statistics) + bonus))
