@@ -137,7 +137,10 @@ def _concatenate_in_time(initial: LogProbs, steps: Flat, length: int) -> Flat:
 def total_log_prob(log_probs: Mapping[str, Value]) -> tf.Tensor:
     """The sum of every field of every entry of `log_probs` (per-field or recorded log-probs)."""
     terms = [tf.reduce_sum(leaf) for val in log_probs.values() for leaf in val.as_dict.values()]
-    return tf.add_n(terms) if terms else tf.constant(0.0)
+    if not terms:
+        return tf.constant(0.0)
+    dtype = tf.float64 if any(term.dtype == tf.float64 for term in terms) else terms[0].dtype
+    return tf.add_n([tf.cast(term, dtype) for term in terms])
 
 
 _compiled: "weakref.WeakKeyDictionary[Network, TrajectoryLogProb]" = weakref.WeakKeyDictionary()

@@ -206,3 +206,9 @@ def test_logged_deterministic_fields_the_network_does_not_reproduce_are_named():
     forged = {**data, "user": Value(**{**data["user"].as_dict, "clicks": clicks})}
     with pytest.raises(ValueError, match="'user', field 'clicks': the logged values differ"):
         log_probability(network, forged)
+
+
+def test_total_log_prob_adds_float32_and_float64_terms():
+    total = total_log_prob({"a": Value(x=tf.constant([1.0, 2.0])),
+                            "b": Value(y=tf.constant(3.0, tf.float64))})
+    assert total.dtype == tf.float64 and float(total) == 6.0
