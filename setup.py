@@ -21,6 +21,7 @@ setuptools.setup(
         "cpu": ["tensorflow-cpu~=2.15.1"],
         "gpu": ["tensorflow[and-cuda]~=2.15.1"],
         "rl": ["tf-agents~=0.19.0"],
+        "gym": ["gymnasium>=1.0,<2"],
         "dev": ["pytest"],
     },
     entry_points={"console_scripts": ["recsim_ng=recsim_ng.cli.main:run"]},

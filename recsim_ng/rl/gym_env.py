@@ -1,0 +1,174 @@
+"""Gymnasium adapters: `GymEnv` for one user, `GymVectorEnv` for a batch of users.
+
+Observations are `{variable: {field: array}}` for the selected fields (shared fields such as a
+candidate corpus appear whole in each user's observation), the action is the per-user value of
+the action variable's field, and spaces derive from the network's `FieldSpec`s.
+
+Episodes follow `recsim_ng.rl.episodes`: all users start together at `reset`, and a user whose
+`done` turns true is terminated and stays terminated, with reward 0, until the next `reset`. So
+`GymVectorEnv` declares `AutoresetMode.DISABLED` and resets all users at once. Seeding: `reset`
+with a seed restarts the episode seed sequence; `reset()` without one starts the next episode of
+the sequence (the first from the constructor's `seed`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import gymnasium
+import numpy as np
+import tensorflow as tf
+from gymnasium import spaces
+from gymnasium.vector.utils import batch_space
+from gymnasium.vector.vector_env import AutoresetMode
+
+from recsim_ng.core import Network
+from recsim_ng.lib import seeds
+from recsim_ng.rl.episodes import EpisodeRunner, EpisodeStep, FieldSelection
+from recsim_ng.rl.specs import FieldRef, field_spec, to_gym_space
+
+
+class _Adapter:
+    """The conversions both environments share: spaces, actions in, observations out."""
+
+    def __init__(self, network: Network, observation: FieldSelection, reward: FieldRef,
+                 done: FieldRef, action: str, action_field: str | None,
+                 shared_observation: FieldSelection | None, seed: seeds.Seed):
+        self.runner = EpisodeRunner(network, observation, reward, done, action, action_field,
+                                    shared_observation, seed)
+        users = self.runner.num_users
+        fields: dict[str, dict[str, gymnasium.Space]] = {}
+        for refs, axis in ((self.runner.observed, users), (self.runner.shared, None)):
+            for ref in refs:
+                fields.setdefault(ref[0], {})[ref[1]] = to_gym_space(
+                    field_spec(network, ref), ref, axis)
+        self.observation_space = spaces.Dict({name: spaces.Dict(space)
+                                              for name, space in fields.items()})
+        action_ref = self.runner.action_ref
+        self.action_space = to_gym_space(field_spec(network, action_ref), action_ref, users)
+        self.action_dtype = field_spec(network, action_ref).dtype.as_numpy_dtype
+
+    def action(self, action: Any, space: gymnasium.Space, shape: tuple[int, ...]) -> tf.Tensor:
+        """`action` as the batched tensor the network takes, or a `ValueError`."""
+        array = np.asarray(action)
+        if not space.contains(array.astype(space.dtype)) or array.astype(
+                self.action_dtype).tolist() != array.tolist():
+            raise ValueError(f"action {action!r} is not in the action space {space}")
+        return tf.reshape(tf.convert_to_tensor(array, self.action_dtype), shape)
+
+    def observation(self, step: EpisodeStep, user: int | None) -> dict[str, dict[str, Any]]:
+        """The numpy observation of one user, or of all users when `user` is None."""
+        return {name: {field: np.asarray(tensor.numpy() if user is None else tensor.numpy()[user],
+                                         self.observation_space[name][field].dtype)
+                       for field, tensor in fields.items()}
+                for name, fields in step.observation.items()}
+
+
+class GymEnv(gymnasium.Env):
+    """A single-user Gymnasium environment over a network built for one user.
+
+    Arguments as for `recsim_ng.rl.episodes.EpisodeRunner`; `done` gives `terminated`, and
+    `truncated` is always False (wrap in `TimeLimit`, or register with `max_episode_steps`).
+    """
+
+    metadata = {"render_modes": []}
+
+    def __init__(self, network: Network, observation: FieldSelection, reward: FieldRef,
+                 done: FieldRef, action: str = "slate", action_field: str | None = None,
+                 shared_observation: FieldSelection | None = None, seed: seeds.Seed = 0):
+        self._adapter = _Adapter(network, observation, reward, done, action, action_field,
+                                 shared_observation, seed)
+        if self._adapter.runner.num_users != 1:
+            raise ValueError(f"GymEnv needs a network of one user, got"
+                             f" {self._adapter.runner.num_users}; use GymVectorEnv")
+        self.observation_space = self._adapter.observation_space
+        self.action_space = self._adapter.action_space
+
+    def reset(self, *, seed: int | None = None,
+              options: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+        super().reset(seed=seed)
+        del options
+        if seed is not None:
+            self._adapter.runner.seed(seed)
+        observation = self._adapter.observation(self._adapter.runner.reset(), 0)
+        return _item(observation), {}
+
+    def step(self, action: Any) -> tuple[dict[str, Any], float, bool, bool, dict[str, Any]]:
+        batched = self._adapter.action(action, self.action_space, (1, *self.action_space.shape))
+        step = self._adapter.runner.step(batched)
+        return (_item(self._adapter.observation(step, 0)), float(step.reward[0]),
+                bool(step.terminated[0]), False, {})
+
+
+class GymVectorEnv(gymnasium.vector.VectorEnv):
+    """A `VectorEnv` whose sub-environments are the users of one batched network.
+
+    All users step as one compiled simulation; `reset` restarts every user (a `reset_mask`
+    option must select all users). Arguments as for `GymEnv`; with `max_episode_steps`, users
+    not terminated by then are truncated at that step.
+    """
+
+    metadata = {"render_modes": [], "autoreset_mode": AutoresetMode.DISABLED}
+
+    def __init__(self, network: Network, observation: FieldSelection, reward: FieldRef,
+                 done: FieldRef, action: str = "slate", action_field: str | None = None,
+                 shared_observation: FieldSelection | None = None, seed: seeds.Seed = 0,
+                 max_episode_steps: int | None = None):
+        self._adapter = _Adapter(network, observation, reward, done, action, action_field,
+                                 shared_observation, seed)
+        self._max_episode_steps = max_episode_steps
+        self._elapsed = 0
+        self.num_envs = self._adapter.runner.num_users
+        self.single_observation_space = self._adapter.observation_space
+        self.single_action_space = self._adapter.action_space
+        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
+        self.action_space = batch_space(self.single_action_space, self.num_envs)
+
+    def reset(self, *, seed: int | None = None,
+              options: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+        mask = (options or {}).get("reset_mask")
+        if mask is not None and not np.all(mask):
+            raise ValueError("GymVectorEnv resets all users together; reset_mask must be all True")
+        if seed is not None:
+            self._np_random, self._np_random_seed = gymnasium.utils.seeding.np_random(seed)
+            self._adapter.runner.seed(seed)
+        self._elapsed = 0
+        return self._adapter.observation(self._adapter.runner.reset(), None), {}
+
+    def step(self, actions: Any) -> tuple[dict[str, Any], np.ndarray, np.ndarray, np.ndarray,
+                                          dict[str, Any]]:
+        batched = self._adapter.action(actions, self.action_space, self.action_space.shape)
+        step = self._adapter.runner.step(batched)
+        terminated = step.terminated.numpy()
+        self._elapsed += 1
+        out_of_time = self._max_episode_steps is not None and (
+            self._elapsed >= self._max_episode_steps)
+        return (self._adapter.observation(step, None), step.reward.numpy().astype(np.float64),
+                terminated, ~terminated & out_of_time, {})
+
+
+def _item(observation: dict[str, dict[str, np.ndarray]]) -> dict[str, dict[str, Any]]:
+    """Zero-dimensional arrays as numpy scalars, as Gymnasium's `Discrete` expects."""
+    return {name: {field: array[()] if array.ndim == 0 else array
+                   for field, array in fields.items()}
+            for name, fields in observation.items()}
+
+
+def register_env(env_id: str, make_network: Callable[[int], Network], observation: FieldSelection,
+                 reward: FieldRef, done: FieldRef, max_episode_steps: int | None = None,
+                 **env_kwargs: Any) -> None:
+    """Registers `env_id` for `gymnasium.make` (one user) and `gymnasium.make_vec`.
+
+    `make_network(num_users)` builds the network; `make_vec(env_id, num_envs,
+    vectorization_mode="vector_entry_point")` gives a `GymVectorEnv` of `num_envs` users.
+    """
+    def single(**kwargs: Any) -> GymEnv:
+        return GymEnv(make_network(1), **kwargs)
+
+    def vector(num_envs: int, **kwargs: Any) -> GymVectorEnv:
+        return GymVectorEnv(make_network(num_envs), **kwargs)
+
+    gymnasium.register(id=env_id, entry_point=single, vector_entry_point=vector,
+                       max_episode_steps=max_episode_steps,
+                       kwargs=dict(observation=observation, reward=reward, done=done,
+                                   **env_kwargs))

@@ -1,0 +1,75 @@
+"""`TFAgentsEnvironment`: a network as a native batched TF-Agents environment, one batch row a user.
+
+Episodes are synchronous (see `recsim_ng.rl.episodes`): a user whose `done` turns true gets a
+`LAST` time step (discount 0) and keeps getting `LAST` steps with reward 0 while the others play
+on; once every user is finished, the next `step` ignores its action and starts a new episode for
+all users (`FIRST`), so drivers and replay buffers see well-formed trajectories.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import tensorflow as tf
+from tf_agents.environments import tf_environment
+from tf_agents.trajectories import time_step as ts
+
+from recsim_ng.core import Network
+from recsim_ng.lib import seeds
+from recsim_ng.rl.episodes import EpisodeRunner, EpisodeStep, FieldSelection
+from recsim_ng.rl.specs import FieldRef, field_spec, to_tensor_spec
+
+
+class TFAgentsEnvironment(tf_environment.TFEnvironment):
+    """A batched `TFEnvironment` (batch size = number of users) over `network`.
+
+    The action spec is the per-user spec of the action variable's field; the observation spec
+    is `{variable: {field: spec}}` for the selected fields; specs derive from the network's
+    `FieldSpec`s (bounded where a field has a `Space`). See `EpisodeRunner` for the arguments.
+    A new environment stands at the first step of episode 0 of `seed`; `reset` starts the next.
+    """
+
+    def __init__(self, network: Network, observation: FieldSelection, reward: FieldRef,
+                 done: FieldRef, action: str = "slate", action_field: str | None = None,
+                 shared_observation: FieldSelection | None = None, seed: seeds.Seed = 0,
+                 jit_compile: bool = False):
+        self._runner = EpisodeRunner(network, observation, reward, done, action, action_field,
+                                     shared_observation, seed, jit_compile)
+        users = self._runner.num_users
+        observation_spec: dict[str, dict[str, Any]] = {}
+        for refs, axis in ((self._runner.observed, users), (self._runner.shared, None)):
+            for ref in refs:
+                observation_spec.setdefault(ref[0], {})[ref[1]] = to_tensor_spec(
+                    field_spec(network, ref), ref, axis)
+        action_ref = self._runner.action_ref
+        action_spec = to_tensor_spec(field_spec(network, action_ref), action_ref, users)
+        super().__init__(ts.time_step_spec(observation_spec), action_spec, batch_size=users)
+        self._time_step = tf.nest.map_structure(
+            lambda spec: tf.Variable(tf.zeros([users, *spec.shape], spec.dtype), trainable=False),
+            self.time_step_spec())
+        self._ended = tf.Variable(False, trainable=False)  # every user finished: step resets
+        self._reset()
+
+    def seed(self, seed: seeds.Seed) -> None:
+        """Restarts the episode seed sequence: starts episode 0 of `seed` now."""
+        self._runner.seed(seed)
+        self._reset()
+
+    def _current_time_step(self) -> ts.TimeStep:
+        return tf.nest.map_structure(lambda variable: variable.value(), self._time_step)
+
+    def _reset(self) -> ts.TimeStep:
+        return self._record(self._runner.reset())
+
+    def _step(self, action: tf.Tensor) -> ts.TimeStep:
+        return tf.cond(self._ended, self._reset,
+                       lambda: self._record(self._runner.step(tf.convert_to_tensor(action))))
+
+    def _record(self, step: EpisodeStep) -> ts.TimeStep:
+        step_type = tf.where(step.first, ts.StepType.FIRST,
+                             tf.where(step.terminated, ts.StepType.LAST, ts.StepType.MID))
+        discount = tf.where(step.terminated, 0.0, 1.0)
+        time_step = ts.TimeStep(step_type, step.reward, discount, step.observation)
+        self._ended.assign(tf.reduce_all(step.terminated))
+        tf.nest.map_structure(lambda variable, x: variable.assign(x), self._time_step, time_step)
+        return self._current_time_step()
