@@ -208,9 +208,9 @@ class TFRuntime:
                 return tf.nest.map_structure(tf.TensorSpec.from_tensor, tree)
             seed, step = tf.constant([0, 0]), tf.constant(1)
             initial = tf.function(lambda s: self._initial(s, {})[1], autograph=False)
-            transition = tf.function(lambda x, s, t: self._transition(
-                x, s, t, {n: x[n] for n in fed})[1],
-                                     autograph=False)
+            transition = tf.function(
+                lambda x, s, t: self._transition(x, s, t, {n: x[n] for n in fed})[1],
+                autograph=False)
             template: dict[str, dict[str, tf.TensorSpec]] = {}
             for traced in (initial.get_concrete_function(spec_of(seed)).structured_outputs,
                            transition.get_concrete_function(
