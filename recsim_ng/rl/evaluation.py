@@ -1,0 +1,73 @@
+"""`evaluate`: a policy's mean episode return over a batch of users, with a 95% interval."""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, NamedTuple
+
+import numpy as np
+import tensorflow as tf
+from tf_agents.policies import tf_policy
+
+from recsim_ng.applications.recsim_v1.environment import OBSERVATION_VARIABLES
+from recsim_ng.core import Network
+from recsim_ng.lib import seeds
+from recsim_ng.rl.tf_agents_env import TFAgentsEnvironment
+
+EnvironmentFactory = Callable[[int], TFAgentsEnvironment]  # num_users -> environment
+
+
+class EvaluationResult(NamedTuple):
+    """Mean episode return across users and the half-width of its 95% normal interval."""
+
+    mean_return: float
+    ci95_half_width: float  # 1.96 standard errors across users
+    num_users: int
+
+
+def v1_environment(network: Network, seed: seeds.Seed = 0) -> TFAgentsEnvironment:
+    """The TF-Agents environment of a RecSim v1 network (`recsim_ng.applications.recsim_v1`):
+    observation `{"observation": {user, doc}, "response": {...}}`, action `slate`."""
+    return TFAgentsEnvironment(network, observation={name: None for name in OBSERVATION_VARIABLES},
+                               reward=("reward", "reward"), done=("reward", "done"), seed=seed)
+
+
+def evaluate(environment: Network | EnvironmentFactory, policy: tf_policy.TFPolicy,
+             num_users: int, seed: seeds.Seed = 0,
+             max_steps: int | None = None) -> EvaluationResult:
+    """Runs one episode for every user together in one batched environment under `policy`.
+
+    `environment` is a RecSim v1 network of `num_users` users (see `v1_environment`) or a
+    factory of a `TFAgentsEnvironment` for `num_users` users. The environment runs episode 0 of
+    `fold_in(seed, 0)`; the policy's action at step t gets the stateless seed
+    `fold_in(fold_in(seed, 1), t)`, so equal seeds give equal users and documents across
+    policies. Episodes still running after `max_steps` steps (if given) count as they stand.
+    """
+    env = v1_environment(environment) if isinstance(environment, Network) else environment(
+        num_users)
+    if env.batch_size != num_users:
+        raise ValueError(f"the environment has {env.batch_size} users, expected {num_users}")
+    run_seed = seeds.as_seed(seed)
+    env.seed(seeds.fold_in(run_seed, 0))
+    policy_seed = seeds.fold_in(run_seed, 1)
+    limit = tf.constant(max_steps if max_steps is not None else np.iinfo(np.int32).max)
+
+    def running(step, time_step, policy_state, returns):
+        del policy_state, returns
+        return tf.logical_and(step < limit, ~tf.reduce_all(time_step.is_last()))
+
+    def advance(step, time_step, policy_state, returns):
+        decision = policy.action(time_step, policy_state, seed=seeds.fold_in(policy_seed, step))
+        time_step = env.step(decision.action)
+        return step + 1, time_step, decision.state, returns + time_step.reward
+
+    @tf.function
+    def episode_returns() -> tf.Tensor:
+        start = (tf.constant(0), env.current_time_step(), policy.get_initial_state(num_users),
+                 tf.zeros([num_users]))
+        return tf.while_loop(running, advance, start)[-1]
+
+    returns = episode_returns().numpy().astype(np.float64)
+    spread = returns.std(ddof=1) if num_users > 1 else math.inf
+    return EvaluationResult(float(returns.mean()), 1.96 * spread / math.sqrt(num_users),
+                            num_users)
