@@ -1,0 +1,191 @@
+"""Step throughput of the RL adapters on RecSim v1's interest evolution, against RecSim v1.
+
+Two adapters over `recsim_v1.interest_evolution(users)` (10 candidates, slates of 2, the agent
+observing `observation` and `response`, reward `reward.reward`, done `reward.done`):
+
+- `tf_agents`: `TFAgentsEnvironment` stepped `--steps` times in one `tf.function` loop (graph mode;
+  `tf_agents_xla` builds the environment with `jit_compile=True`, so each network step is
+  XLA-compiled inside the same loop). The action is drawn inside the loop.
+- `gym`: `GymVectorEnv` stepped `--steps` times from Python with numpy actions; when every user has
+  terminated the loop calls `reset()` (timed, not counted as a step). The actions are drawn
+  before the timed window, so the time is the adapter's alone.
+
+Actions are uniformly random valid slates (distinct candidate indices, random order): the first
+`slate_size` entries of `tf.argsort` of `tf.random.stateless_uniform` noise, seeded by
+(call seed, step), so no stateful RNG is involved. Each case (adapter, user count) runs in a
+fresh process: the first timed call (trace, plus the first run) is reported apart from the
+steady state, the median of `--repeats` further calls. Prints one JSON line per case, then one per
+case comparing it with RecSim v1's 6.7-8.0 k env steps/s (`upstream_performance.md`).
+
+    python benchmarks/adapter_throughput.py [--users 1 100 10000]
+        [--adapters tf_agents tf_agents_xla gym] [--steps 100] [--repeats 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import platform
+import resource
+import statistics
+import time
+from typing import Any, Callable
+
+# RecSim v1 (recsim-no-tf 0.2.3) interest_evolution, one user per environment, random slates:
+# env steps/s on the 2-core CI machine (`upstream_performance.md`).
+RECSIM_V1_STEPS_PER_S = (6.7e3, 8.0e3)
+
+NUM_CANDIDATES = 10
+SLATE_SIZE = 2
+ENV_ARGS = dict(observation={"observation": None, "response": None},
+                reward=("reward", "reward"), done=("reward", "done"))
+
+
+def machine_info() -> dict[str, Any]:
+    """CPU count and model, memory and library versions."""
+    import gymnasium
+    import tensorflow as tf
+    import tensorflow_probability as tfp
+    import tf_agents
+    model = "unknown"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            model = next(line.split(":", 1)[1].strip() for line in cpuinfo
+                         if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {"cpu_count": os.cpu_count(), "cpu_model": model, "memory_gib": round(memory_gib, 1),
+            "python": platform.python_version(), "tf_version": tf.__version__,
+            "tfp_version": tfp.__version__, "tf_agents_version": tf_agents.__version__,
+            "gymnasium_version": gymnasium.__version__}
+
+
+def random_slates(users: int, seed, step):
+    """A uniformly random slate of distinct candidates per user, from a stateless seed."""
+    import tensorflow as tf
+    noise = tf.random.stateless_uniform([users, NUM_CANDIDATES],
+                                        seed=tf.stack([tf.cast(seed, tf.int64),
+                                                       tf.cast(step, tf.int64)]))
+    return tf.argsort(noise, axis=1)[:, :SLATE_SIZE]
+
+
+def tf_agents_runner(users: int, steps: int, jit_compile: bool) -> tuple[Callable[[int], Any],
+                                                                          dict[str, Any]]:
+    """A call that runs `steps` environment steps in one `tf.function`, and extra facts."""
+    import tensorflow as tf
+    from recsim_ng.applications.recsim_v1 import interest_evolution
+    from recsim_ng.rl.tf_agents_env import TFAgentsEnvironment
+
+    env = TFAgentsEnvironment(interest_evolution(users), **ENV_ARGS, jit_compile=jit_compile)
+    env.reset()
+    traces = []
+
+    @tf.function(autograph=False)
+    def run(seed):
+        traces.append(1)
+
+        def body(step, total):
+            time_step = env.step(random_slates(users, seed, step))
+            return step + 1, total + tf.reduce_sum(time_step.reward)
+
+        return tf.while_loop(lambda step, _: step < steps, body,
+                             (tf.constant(0), tf.constant(0.0)))[1]
+
+    return lambda seed: run(tf.constant(seed, tf.int64)).numpy(), {"traces": traces}
+
+
+def gym_runner(users: int, steps: int) -> tuple[Callable[[int], Any], dict[str, Any]]:
+    """A call that runs `steps` `GymVectorEnv.step` calls from Python, and extra facts."""
+    import numpy as np
+    import tensorflow as tf
+    from recsim_ng.applications.recsim_v1 import interest_evolution
+    from recsim_ng.rl.gym_env import GymVectorEnv
+
+    env = GymVectorEnv(interest_evolution(users), **ENV_ARGS)
+    env.reset()
+    facts = {"resets": 0}
+    actions_for = tf.function(
+        lambda seed: tf.stack([random_slates(users, seed, step) for step in range(steps)]),
+        autograph=False)
+
+    def run(seed: int) -> float:
+        actions = actions_for(tf.constant(seed, tf.int64)).numpy()  # outside the timed window
+        start = time.perf_counter()
+        total = 0.0
+        for action in actions:
+            _, reward, terminated, _, _ = env.step(action)
+            total += float(np.sum(reward))
+            if terminated.all():
+                env.reset()
+                facts["resets"] += 1
+        return time.perf_counter() - start
+
+    return run, facts
+
+
+def run_case(adapter: str, users: int, steps: int, repeats: int) -> dict[str, Any]:
+    """Times one case; meant to run in a fresh process."""
+    import tensorflow as tf
+    tf.constant(0).numpy()  # Start the TF runtime outside the timed calls.
+
+    build_start = time.perf_counter()
+    if adapter == "gym":
+        run, facts = gym_runner(users, steps)
+
+        def timed_call(seed: int) -> float:
+            return run(seed)
+    else:
+        run, facts = tf_agents_runner(users, steps, jit_compile=adapter == "tf_agents_xla")
+
+        def timed_call(seed: int) -> float:
+            start = time.perf_counter()
+            run(seed)
+            return time.perf_counter() - start
+    build_s = time.perf_counter() - build_start
+
+    first_call_s = timed_call(0)
+    steady_s = statistics.median(timed_call(seed) for seed in range(1, repeats + 1))
+    result = {"adapter": adapter, "users": users, "steps": steps,
+              "build_s": round(build_s, 3), "first_call_s": round(first_call_s, 4),
+              "steady_s": round(steady_s, 5), "ms_per_step": round(1e3 * steady_s / steps, 4),
+              "user_steps_per_s": round(users * steps / steady_s), "repeats": repeats,
+              "peak_rss_gib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2)}
+    if "traces" in facts:
+        result["traces"] = len(facts["traces"])
+    if "resets" in facts:
+        result["resets"] = facts["resets"]
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, nargs="+", default=[1, 100, 10000])
+    parser.add_argument("--adapters", nargs="+", choices=["tf_agents", "tf_agents_xla", "gym"],
+                        default=["tf_agents", "tf_agents_xla", "gym"])
+    parser.add_argument("--steps", type=int, default=100, help="environment steps per timed call")
+    parser.add_argument("--repeats", type=int, default=5, help="steady-state calls per case")
+    args = parser.parse_args()
+
+    info = machine_info()
+    context = multiprocessing.get_context("spawn")
+    results = []
+    for users in args.users:
+        for adapter in args.adapters:
+            with context.Pool(1) as pool:
+                result = pool.apply(run_case, (adapter, users, args.steps, args.repeats))
+            results.append(result)
+            print(json.dumps({**result, **info}), flush=True)
+
+    low, high = RECSIM_V1_STEPS_PER_S
+    for result in results:
+        rate = result["user_steps_per_s"]
+        print(json.dumps({"adapter": result["adapter"], "users": result["users"],
+                          "user_steps_per_s": rate, "recsim_v1_env_steps_per_s": [low, high],
+                          "ratio_to_recsim_v1": [round(rate / high, 2), round(rate / low, 2)]}))
+
+
+if __name__ == "__main__":
+    main()
