@@ -217,8 +217,10 @@ class LatentTrajectory:
         fields = {name: val.as_dict for name, val in self._observed.items()}
         for (name, field), tensor in zip(self.latent_fields, latent_values):
             fields.setdefault(name, {})[field] = tensor
-        scored = self._runtime.trajectory(self.length, 0,
-                                          observed=unflatten_network_value(fields))
+        # A latent field drawn only at some steps (e.g. a static intent) has free values at the
+        # others: they are recomputed, so they must not be checked against the computation.
+        scored = self._runtime.trajectory(self.length, 0, observed=unflatten_network_value(fields),
+                                          check_observed=False)
         return total_log_prob({name: val for name, val in scored.items()
                                if name.endswith(LOG_PROB_SUFFIX)})
 

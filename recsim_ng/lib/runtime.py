@@ -67,14 +67,17 @@ class TFRuntime:
     # Public API: Values in and out; the compiled functions see only nested dicts of tensors.
 
     def trajectory(self, length: int, seed: seeds.Seed, starting_value: NetworkValue | None = None,
-                   observed: NetworkValue | None = None) -> dict[str, Value]:
+                   observed: NetworkValue | None = None,
+                   check_observed: bool = True) -> dict[str, Value]:
         """Values at steps 0 .. length-1 stacked on a leading time axis; 0 is the initial step.
 
         `observed` holds logged fields (time-stacked, any subset of variables and fields): the
         simulation is conditioned on them, i.e. they replace the draws and are scored when log
         probs are recorded, while the other fields are simulated given them. Deterministic
-        fields are always computed; with concrete data, an observed one that differs from the
-        computed values is an error naming it. `observed` excludes `starting_value`.
+        fields are always computed; with concrete data and `check_observed`, an observed one
+        that differs from the computed values is an error naming it (turn the check off for
+        latent values at steps where their field is not drawn, as HMC states have).
+        `observed` excludes `starting_value`.
         """
         if not isinstance(length, int) or length < 1:
             raise ValueError(f"trajectory length must be a positive int, got {length!r}")
@@ -84,7 +87,7 @@ class TFRuntime:
         logged = self._flat_observed(observed, length)
         result = unflatten_network_value(
             self._trajectory_fn(length, seeds.as_seed(seed), start, logged))
-        if tf.executing_eagerly():
+        if check_observed and tf.executing_eagerly():
             for name, fields in logged.items():
                 for field, values in fields.items():
                     if mismatch(result[name].get(field), values) > 1.0:
