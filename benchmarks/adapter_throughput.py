@@ -26,12 +26,11 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import os
-import platform
-import resource
 import statistics
 import time
 from typing import Any, Callable
+
+from machine import machine_info, peak_rss_gib  # benchmarks/machine.py, beside this script
 
 # RecSim v1 (recsim-no-tf 0.2.3) interest_evolution, one user per environment, random slates:
 # env steps/s on the 2-core CI machine (`upstream_performance.md`).
@@ -41,26 +40,6 @@ NUM_CANDIDATES = 10
 SLATE_SIZE = 2
 ENV_ARGS = dict(observation={"observation": None, "response": None},
                 reward=("reward", "reward"), done=("reward", "done"))
-
-
-def machine_info() -> dict[str, Any]:
-    """CPU count and model, memory and library versions."""
-    import gymnasium
-    import tensorflow as tf
-    import tensorflow_probability as tfp
-    import tf_agents
-    model = "unknown"
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-            model = next(line.split(":", 1)[1].strip() for line in cpuinfo
-                         if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return {"cpu_count": os.cpu_count(), "cpu_model": model, "memory_gib": round(memory_gib, 1),
-            "python": platform.python_version(), "tf_version": tf.__version__,
-            "tfp_version": tfp.__version__, "tf_agents_version": tf_agents.__version__,
-            "gymnasium_version": gymnasium.__version__}
 
 
 def random_slates(users: int, seed, step):
@@ -152,7 +131,7 @@ def run_case(adapter: str, users: int, steps: int, repeats: int) -> dict[str, An
               "build_s": round(build_s, 3), "first_call_s": round(first_call_s, 4),
               "steady_s": round(steady_s, 5), "ms_per_step": round(1e3 * steady_s / steps, 4),
               "user_steps_per_s": round(users * steps / steady_s), "repeats": repeats,
-              "peak_rss_gib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2)}
+              "peak_rss_gib": peak_rss_gib()}
     if "traces" in facts:
         result["traces"] = len(facts["traces"])
     if "resets" in facts:
@@ -169,7 +148,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5, help="steady-state calls per case")
     args = parser.parse_args()
 
-    info = machine_info()
+    info = machine_info(("tensorflow", "tensorflow_probability", "tf_agents", "gymnasium"))
     context = multiprocessing.get_context("spawn")
     results = []
     for users in args.users:

@@ -14,33 +14,15 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import os
-import platform
-import resource
 import statistics
 import time
 from typing import Any
 
+from machine import machine_info, peak_rss_gib  # benchmarks/machine.py, beside this script
+
 # RecSim NG 0.1.2 interest evolution, graph mode steady state: the upper ends of the measured
 # ranges in user-steps/s, on the 2-core CI machine.
 RECSIM_NG_USER_STEPS_PER_S = {1: 3.5e3, 100: 132e3, 1000: 333e3, 10000: 497e3}
-
-
-def machine_info() -> dict[str, Any]:
-    """CPU count and model, memory and library versions."""
-    import tensorflow as tf
-    import tensorflow_probability as tfp
-    model = "unknown"
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-            model = next(line.split(":", 1)[1].strip() for line in cpuinfo
-                         if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return {"cpu_count": os.cpu_count(), "cpu_model": model, "memory_gib": round(memory_gib, 1),
-            "python": platform.python_version(), "tf_version": tf.__version__,
-            "tfp_version": tfp.__version__}
 
 
 def run_case(users: int, horizon: int, mode: str, repeats: int) -> dict[str, Any]:
@@ -63,7 +45,7 @@ def run_case(users: int, horizon: int, mode: str, repeats: int) -> dict[str, Any
             "first_call_s": round(first_call_s, 4), "steady_s": round(steady_s, 5),
             "user_steps_per_s": round(users * horizon / steady_s),
             "repeats": repeats, "traces": runtime.trace_count,
-            "peak_rss_gib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2)}
+            "peak_rss_gib": peak_rss_gib()}
 
 
 def main() -> None:
