@@ -5,7 +5,7 @@ import tensorflow as tf
 
 from recsim_ng.applications.interest_evolution.simulation import (
     create_interest_evolution_simulation_network)
-from recsim_ng.applications.interest_evolution.training import (Adam, ReinforceTrainer,
+from recsim_ng.applications.interest_evolution.training import (ReinforceTrainer,
                                                                 TrainingResult,
                                                                 reinforce_objective)
 
@@ -18,23 +18,6 @@ def test_reinforce_objective_weights_log_probs_by_baselined_returns_to_go():
     returns = np.array([[1.0, 3.0, 3.0], [0.0, 3.0, 1.0]])
     advantages = returns - returns.mean(axis=1, keepdims=True)
     np.testing.assert_allclose(tape.gradient(objective, log_probs), -advantages / 3, rtol=1e-6)
-
-
-def test_adam_first_step_moves_each_coordinate_by_the_learning_rate_then_converges():
-    x = tf.Variable([3.0, -2.0, 0.5])
-    target = tf.constant([1.0, 1.0, 1.0])
-    adam = Adam([x], learning_rate=0.1)
-
-    def step():
-        with tf.GradientTape() as tape:
-            loss = tf.reduce_sum(tf.square(x - target))
-        adam.apply(tape.gradient(loss, [x]))
-
-    step()
-    np.testing.assert_allclose(x, [2.9, -1.9, 0.6], rtol=1e-5)
-    for _ in range(300):
-        step()
-    np.testing.assert_allclose(x, target, atol=0.02)
 
 
 def test_short_training_beats_the_untrained_recommender_by_more_than_three_standard_errors():

@@ -20,32 +20,8 @@ from recsim_ng.applications.interest_evolution.simulation import (
     create_interest_evolution_simulation_network)
 from recsim_ng.core import Network, Value
 from recsim_ng.lib import seeds
+from recsim_ng.lib.optimizers import Adam
 from recsim_ng.lib.runtime import TFRuntime
-
-
-class Adam(tf.Module):
-    """Adam (Kingma and Ba, 2015) on a fixed list of variables, with plain TensorFlow ops."""
-
-    def __init__(self, variables: Sequence[tf.Variable], learning_rate: float,
-                 beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8):
-        super().__init__(name="Adam")
-        self._variables = list(variables)
-        self._learning_rate, self._beta_1, self._beta_2 = learning_rate, beta_1, beta_2
-        self._epsilon = epsilon
-        self._steps = tf.Variable(0.0, trainable=False, name="steps")
-        self._first = [tf.Variable(tf.zeros_like(v), trainable=False) for v in self._variables]
-        self._second = [tf.Variable(tf.zeros_like(v), trainable=False) for v in self._variables]
-
-    def apply(self, gradients: Sequence[tf.Tensor]) -> None:
-        """One descent step along `gradients` (one per variable, in order)."""
-        steps = self._steps.assign_add(1.0)
-        rate = (self._learning_rate * tf.sqrt(1.0 - self._beta_2 ** steps)
-                / (1.0 - self._beta_1 ** steps))
-        for variable, first, second, gradient in zip(self._variables, self._first, self._second,
-                                                     gradients):
-            first.assign(self._beta_1 * first + (1.0 - self._beta_1) * gradient)
-            second.assign(self._beta_2 * second + (1.0 - self._beta_2) * tf.square(gradient))
-            variable.assign_sub(rate * first / (tf.sqrt(second) + self._epsilon))
 
 
 def rewards_of(trajectory: dict[str, Value]) -> tf.Tensor:

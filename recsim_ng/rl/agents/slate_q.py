@@ -22,6 +22,7 @@ from tf_agents.trajectories import policy_step, time_step as ts
 from tf_agents.typing import types
 
 from recsim_ng.lib import seeds
+from recsim_ng.lib.optimizers import Adam
 from recsim_ng.rl.agents.myopic_policy import ClickProbability
 from recsim_ng.rl.agents.random_policy import RandomSlatePolicy
 from recsim_ng.rl.agents.slate_spec import slate_shape
@@ -118,28 +119,6 @@ class SlateQPolicy(tf_policy.TFPolicy):
         raise NotImplementedError("SlateQPolicy is deterministic given its seed; use `action`")
 
 
-class _Adam:
-    """Adam (Kingma & Ba) on a fixed list of variables."""
-
-    def __init__(self, variables: Sequence[tf.Variable], learning_rate: float,
-                 beta1: float = 0.9, beta2: float = 0.999, epsilon: float = 1e-8):
-        self._variables = list(variables)
-        self._rates = (learning_rate, beta1, beta2, epsilon)
-        self._first = [tf.Variable(tf.zeros_like(v), trainable=False) for v in self._variables]
-        self._second = [tf.Variable(tf.zeros_like(v), trainable=False) for v in self._variables]
-        self._steps = tf.Variable(0.0, trainable=False)
-
-    def apply(self, gradients: Sequence[tf.Tensor]) -> None:
-        learning_rate, beta1, beta2, epsilon = self._rates
-        steps = self._steps.assign_add(1.0)
-        scale = learning_rate * tf.sqrt(1.0 - beta2**steps) / (1.0 - beta1**steps)
-        for variable, first, second, gradient in zip(self._variables, self._first, self._second,
-                                                     gradients):
-            first.assign(beta1 * first + (1.0 - beta1) * gradient)
-            second.assign(beta2 * second + (1.0 - beta2) * tf.square(gradient))
-            variable.assign_sub(scale * first / (tf.sqrt(second) + epsilon))
-
-
 class SlateQConfig(NamedTuple):
     """SlateQ hyperparameters."""
 
@@ -172,7 +151,7 @@ class SlateQLearner:
                                       seeds.fold_in(self._seed, 0))
         self._target = ItemQNetwork(user_dim, doc_dim, config.hidden)
         self._copy_to_target()
-        self._optimizer = _Adam(self.q_network.trainable_variables, config.learning_rate)
+        self._optimizer = Adam(self.q_network.trainable_variables, config.learning_rate)
         self._steps = tf.Variable(0, trainable=False)
         specs = (env.time_step_spec(), env.action_spec())
         self.policy = SlateQPolicy(*specs, self.q_network, click_probability)
