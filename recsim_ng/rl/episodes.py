@@ -30,19 +30,21 @@ class EpisodeStep(NamedTuple):
     first: tf.Tensor  # bool scalar; true at reset
 
 
-class EpisodeRunner:
+class EpisodeRunner(tf.Module):
     """Runs `network` step by step, feeding the action into the input variable `action`.
 
     `observation` selects the per-user fields (leading axis: users) the agent sees and
     `shared_observation` the fields shared by all users (no user axis; broadcast to each user).
     `reward` and `done` name per-user fields of shape `[num_users]`. Episode `k` after a
-    (re)seed with `seed` runs with the stateless seed `fold_in(seed, k)`.
+    (re)seed with `seed` runs with the stateless seed `fold_in(seed, k)`. The runner's whole
+    state is its `tf.Variable`s, so `tf.train.Checkpoint(runner=...)` saves and restores it.
     """
 
     def __init__(self, network: Network, observation: FieldSelection, reward: FieldRef,
                  done: FieldRef, action: str = "slate", action_field: str | None = None,
                  shared_observation: FieldSelection | None = None, seed: seeds.Seed = 0,
                  jit_compile: bool = False):
+        super().__init__(name="EpisodeRunner")
         self._network = network
         self._runtime = TFRuntime(network, jit_compile=jit_compile, inputs=(action,))
         self._action = action

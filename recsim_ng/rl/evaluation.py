@@ -25,11 +25,14 @@ class EvaluationResult(NamedTuple):
     num_users: int
 
 
-def v1_environment(network: Network, seed: seeds.Seed = 0) -> TFAgentsEnvironment:
+def v1_environment(network: Network, seed: seeds.Seed = 0,
+                   max_episode_steps: int | None = None) -> TFAgentsEnvironment:
     """The TF-Agents environment of a RecSim v1 network (`recsim_ng.applications.recsim_v1`):
-    observation `{"observation": {user, doc}, "response": {...}}`, action `slate`."""
+    observation `{"observation": {user, doc}, "response": {...}}`, action `slate`; episodes are
+    truncated after `max_episode_steps` steps if given (v1's runner cap)."""
     return TFAgentsEnvironment(network, observation={name: None for name in OBSERVATION_VARIABLES},
-                               reward=("reward", "reward"), done=("reward", "done"), seed=seed)
+                               reward=("reward", "reward"), done=("reward", "done"), seed=seed,
+                               max_episode_steps=max_episode_steps)
 
 
 def evaluate(environment: Network | EnvironmentFactory, policy: tf_policy.TFPolicy,

@@ -3,7 +3,9 @@
 Episodes are synchronous (see `recsim_ng.rl.episodes`): a user whose `done` turns true gets a
 `LAST` time step (discount 0) and keeps getting `LAST` steps with reward 0 while the others play
 on; once every user is finished, the next `step` ignores its action and starts a new episode for
-all users (`FIRST`), so drivers and replay buffers see well-formed trajectories.
+all users (`FIRST`), so drivers and replay buffers see well-formed trajectories. With
+`max_episode_steps`, users still playing after that many steps are truncated: a `LAST` step with
+discount 1 (a time limit, not a terminal state), after which the episode restarts.
 """
 
 from __future__ import annotations
@@ -27,12 +29,17 @@ class TFAgentsEnvironment(tf_environment.TFEnvironment):
     is `{variable: {field: spec}}` for the selected fields; specs derive from the network's
     `FieldSpec`s (bounded where a field has a `Space`). See `EpisodeRunner` for the arguments.
     A new environment stands at the first step of episode 0 of `seed`; `reset` starts the next.
+    `checkpoint_state` is a `tf.Module` holding every variable of the environment's state, for
+    `tf.train.Checkpoint`: restoring it resumes the episodes exactly where they were.
     """
 
     def __init__(self, network: Network, observation: FieldSelection, reward: FieldRef,
                  done: FieldRef, action: str = "slate", action_field: str | None = None,
                  shared_observation: FieldSelection | None = None, seed: seeds.Seed = 0,
-                 jit_compile: bool = False):
+                 jit_compile: bool = False, max_episode_steps: int | None = None):
+        if max_episode_steps is not None and max_episode_steps < 1:
+            raise ValueError(f"max_episode_steps must be positive, got {max_episode_steps}")
+        self._max_episode_steps = max_episode_steps
         self._runner = EpisodeRunner(network, observation, reward, done, action, action_field,
                                      shared_observation, seed, jit_compile)
         users = self._runner.num_users
@@ -48,6 +55,12 @@ class TFAgentsEnvironment(tf_environment.TFEnvironment):
             lambda spec: tf.Variable(tf.zeros([users, *spec.shape], spec.dtype), trainable=False),
             self.time_step_spec())
         self._ended = tf.Variable(False, trainable=False)  # every user finished: step resets
+        self._episode_steps = tf.Variable(0, trainable=False)
+        self.checkpoint_state = tf.Module(name="TFAgentsEnvironmentState")
+        self.checkpoint_state.runner = self._runner
+        self.checkpoint_state.time_step = tf.nest.flatten(self._time_step)
+        self.checkpoint_state.ended = self._ended
+        self.checkpoint_state.episode_steps = self._episode_steps
         self._reset()
 
     def seed(self, seed: seeds.Seed) -> None:
@@ -66,10 +79,15 @@ class TFAgentsEnvironment(tf_environment.TFEnvironment):
                        lambda: self._record(self._runner.step(tf.convert_to_tensor(action))))
 
     def _record(self, step: EpisodeStep) -> ts.TimeStep:
+        episode_steps = self._episode_steps.assign(
+            tf.where(step.first, 0, self._episode_steps + 1))
+        ended = step.terminated
+        if self._max_episode_steps is not None:
+            ended |= episode_steps >= self._max_episode_steps
         step_type = tf.where(step.first, ts.StepType.FIRST,
-                             tf.where(step.terminated, ts.StepType.LAST, ts.StepType.MID))
+                             tf.where(ended, ts.StepType.LAST, ts.StepType.MID))
         discount = tf.where(step.terminated, 0.0, 1.0)
         time_step = ts.TimeStep(step_type, step.reward, discount, step.observation)
-        self._ended.assign(tf.reduce_all(step.terminated))
+        self._ended.assign(tf.reduce_all(ended))
         tf.nest.map_structure(lambda variable, x: variable.assign(x), self._time_step, time_step)
         return self._current_time_step()
