@@ -76,3 +76,40 @@ def test_random_slates_get_the_return_of_v1s_formulas():
     assert abs(mean - reference.mean()) < 1.96 * math.hypot(se, reference_se), (
         f"mean return {mean:.1f} +- {1.96 * se:.1f} (95%) vs v1's formulas"
         f" {reference.mean():.1f} +- {1.96 * reference_se:.1f}")
+
+
+def _runs(v1_fixed_seed: bool, seeds=(1, 2), steps: int = 5) -> list:
+    network = long_term_satisfaction(6, uniform_random_slate=True, v1_fixed_seed=v1_fixed_seed)
+    return [TFRuntime(network).trajectory(steps, seed=seed) for seed in seeds]
+
+
+def test_v1_fixed_seed_fixes_users_and_documents_but_not_engagement():
+    """v1's `create_environment` draws users and documents from seed 0 whatever its seed."""
+    first, second = _runs(v1_fixed_seed=True)
+    exposure = [run["user_state"].get("net_positive_exposure").numpy() for run in (first, second)]
+    np.testing.assert_array_equal(exposure[0][0], exposure[1][0])  # Initial users.
+    clickbait = [run["documents"].get("clickbait").numpy() for run in (first, second)]
+    np.testing.assert_array_equal(clickbait[0], clickbait[1])  # Documents at every step.
+    assert all(not np.array_equal(clickbait[0][t], clickbait[0][t + 1]) for t in range(4))
+    assert len(np.unique(exposure[0][0])) == 6  # Users differ from each other.
+    np.testing.assert_array_equal(first["documents"].get("draw"), np.arange(5))
+    engagement = [run["response"].get("log_engagement").numpy()[1:] for run in (first, second)]
+    assert (engagement[0] != engagement[1]).all()
+    assert not np.array_equal(first["slate"].get("slate"), second["slate"].get("slate"))
+
+    default = _runs(v1_fixed_seed=False)
+    assert "draw" not in default[0]["documents"]
+    assert not np.array_equal(*(run["user_state"].get("net_positive_exposure")[0]
+                                for run in default))
+    for step in range(5):
+        assert not np.array_equal(*(run["documents"].get("clickbait")[step] for run in default))
+
+
+def test_v1_fixed_seed_keeps_unresampled_documents():
+    network = long_term_satisfaction(3, resample_documents=False, uniform_random_slate=True,
+                                     v1_fixed_seed=True)
+    runs = [TFRuntime(network).trajectory(3, seed=seed)["documents"] for seed in (4, 5)]
+    clickbait = runs[0].get("clickbait").numpy()
+    np.testing.assert_array_equal(clickbait[0], clickbait[2])  # Drawn once, then kept.
+    np.testing.assert_array_equal(clickbait, runs[1].get("clickbait"))  # Whatever the seed.
+    np.testing.assert_array_equal(runs[0].get("draw"), [0, 0, 0])

@@ -74,6 +74,11 @@ class V1Environment(abc.ABC):
     def sample_documents(self) -> Value:
         """A fresh candidate set (distributions)."""
 
+    def resample_documents_from(self, previous: Value) -> Value:
+        """The next step's fresh candidate set, given the previous one (when resampling)."""
+        del previous
+        return self.sample_documents()
+
     # User: fields [num_users, ...].
 
     @abc.abstractmethod
@@ -188,7 +193,7 @@ def environment_network(env: V1Environment, uniform_random_slate: bool = False) 
 
     documents.initial_value = value(env.sample_documents)
     if env.resample_documents:
-        documents.value = value(env.sample_documents)
+        documents.value = value(env.resample_documents_from, (documents.previous,))
     user_state.initial_value = value(env.initial_user)
     slate.initial_value = value(lambda: Value(slate=tf.tile(tf.range(k)[tf.newaxis], [users, 1])))
     if uniform_random_slate:

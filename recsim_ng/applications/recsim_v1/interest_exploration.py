@@ -88,7 +88,7 @@ class InterestExploration(V1Environment):
                      slate_quality: tf.Tensor) -> tf.Tensor:
         """`[B, k + 1]`: v1's logit choice probabilities, no click last."""
         scores = tf.gather(affinity, slate_clusters, batch_dims=1) + slate_quality
-        return tf.nn.softmax(slate_logits(scores, tf.fill([self.num_users], NO_CLICK_LOGIT)))
+        return tf.nn.softmax(slate_logits(scores, tf.fill(tf.shape(scores)[:1], NO_CLICK_LOGIT)))
 
     def response(self, user: Value, documents: Value, slate: tf.Tensor,
                  active: tf.Tensor) -> Value:

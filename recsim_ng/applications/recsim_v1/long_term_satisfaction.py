@@ -11,8 +11,16 @@ Faithful to `recsim/environments/long_term_satisfaction.py` with `create_environ
   episode lasts exactly 60 steps.
 
 Deliberate deviations and switches:
-- v1's `create_environment` ignores its seed (users and documents always come from seed 0);
-  here the run seed drives every draw, so different seeds give independent episodes;
+- v1's `create_environment` ignores its seed (users and documents always come from seed 0,
+  while the engagement and innovation noise follows the global RNG); here, by default, the run
+  seed drives every draw, so different seeds give independent episodes. `v1_fixed_seed=True`
+  restores v1's behaviour (not its exact streams): every user's initial net positive exposure
+  and every document draw come from one fixed stateless seed (`V1_FIXED_SEED`), independent of
+  the run seed, so runs with different seeds get identical users and documents (user i is as
+  v1's i-th episode, and step t's documents as v1's t-th draw) but different engagement and
+  innovation noise. The documents then carry a `draw` counter (int32 scalar: 0 at the initial
+  step, +1 per resample) that keys their draws, and these fields are deterministic functions in
+  the network, so they contribute no log-probability;
 - the sign of the clickbait term follows v1's code (clickbait lowers satisfaction), not its
   docstring, which adds it;
 - `sensitivity` is a parameter: v1's 0.01 keeps SAT within about 0.49-0.51, so long-term
@@ -22,12 +30,15 @@ Deliberate deviations and switches:
 
 from __future__ import annotations
 
+import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
 from recsim_ng.core import Network, Value, ValueSpec
 from recsim_ng.applications.recsim_v1.environment import V1Environment, environment_network
+from recsim_ng.lib import seeds
 from recsim_ng.lib.field_spec import FieldSpec
+from recsim_ng.lib.sampling import sample
 from recsim_ng.lib.space import box
 
 tfd = tfp.distributions
@@ -39,25 +50,44 @@ CHOC_MEAN, CHOC_STDDEV = 5.0, 1.0
 KALE_MEAN, KALE_STDDEV = 4.0, 1.0
 TIME_BUDGET = 60.0
 MAX_ENGAGEMENT = 100.0
+V1_FIXED_SEED = 0  # v1 seeds its user and document samplers with 0, whatever the run's seed.
 
 
 class LongTermSatisfaction(V1Environment):
-    """Users whose engagement grows with clickbait now and shrinks with it later."""
+    """Users whose engagement grows with clickbait now and shrinks with it later.
+
+    With `v1_fixed_seed` (see the module docstring), users' initial exposures and documents are
+    drawn from `V1_FIXED_SEED`, not the run seed.
+    """
 
     def __init__(self, num_users: int, num_candidates: int, slate_size: int,
                  resample_documents: bool, shared_candidates: bool,
-                 sensitivity: float = SENSITIVITY):
+                 sensitivity: float = SENSITIVITY, v1_fixed_seed: bool = False):
         super().__init__(num_users, num_candidates, slate_size, resample_documents,
                          shared_candidates)
         self.sensitivity = sensitivity
+        self.v1_fixed_seed = v1_fixed_seed
 
     def documents_spec(self) -> ValueSpec:
         shape = [self.num_document_sets, self.num_candidates]
-        return Value(clickbait=FieldSpec(shape, tf.float32, box(0.0, 1.0)))
+        clickbait = Value(clickbait=FieldSpec(shape, tf.float32, box(0.0, 1.0)))
+        if not self.v1_fixed_seed:
+            return clickbait
+        return Value(draw=FieldSpec([], tf.int32, box(0, np.inf))).union(clickbait)
 
-    def sample_documents(self) -> Value:
+    def sample_documents(self, previous: Value | None = None) -> Value:
+        """Fresh documents; under `v1_fixed_seed`, draw `previous.draw + 1` (0 without
+        `previous`) of the fixed seed's stream."""
         shape = [self.num_document_sets, self.num_candidates]
-        return Value(clickbait=tfd.Uniform(tf.zeros(shape), 1.0))
+        clickbait = tfd.Uniform(tf.zeros(shape), 1.0)
+        if not self.v1_fixed_seed:
+            return Value(clickbait=clickbait)
+        draw = tf.constant(0) if previous is None else previous.get("draw") + 1
+        return Value(draw=draw,
+                     clickbait=sample(clickbait, seeds.fold_in(_fixed_seed("documents"), draw)))
+
+    def resample_documents_from(self, previous: Value) -> Value:
+        return self.sample_documents(previous)
 
     def user_spec(self) -> ValueSpec:
         users = self.num_users
@@ -69,8 +99,11 @@ class LongTermSatisfaction(V1Environment):
     def initial_user(self) -> Value:
         users = self.num_users
         half_range = tf.fill([users], 0.5 / (1.0 - MEMORY_DISCOUNT))
+        exposure = tfd.Uniform(-half_range, half_range)
+        if self.v1_fixed_seed:
+            exposure = sample(exposure, _fixed_seed("user_state"))
         return Value(innovation=tf.zeros([users]),
-                     net_positive_exposure=tfd.Uniform(-half_range, half_range),
+                     net_positive_exposure=exposure,
                      satisfaction=self._satisfaction,
                      budget=tf.fill([users], TIME_BUDGET))
 
@@ -141,11 +174,19 @@ class LongTermSatisfaction(V1Environment):
         return user.get("budget") <= 0.0
 
 
+def _fixed_seed(variable_name: str) -> tf.Tensor:
+    """The run-independent stateless seed of a variable's draws under `v1_fixed_seed`."""
+    return seeds.fold_in(seeds.as_seed(V1_FIXED_SEED), seeds.name_key(variable_name))
+
+
 def long_term_satisfaction(num_users: int, num_candidates: int = 10, slate_size: int = 2,
                            resample_documents: bool = True, shared_candidates: bool = False,
-                           uniform_random_slate: bool = False,
-                           sensitivity: float = SENSITIVITY) -> Network:
-    """The choc/kale network; `slate` is an input unless `uniform_random_slate`."""
+                           uniform_random_slate: bool = False, sensitivity: float = SENSITIVITY,
+                           v1_fixed_seed: bool = False) -> Network:
+    """The choc/kale network; `slate` is an input unless `uniform_random_slate`.
+
+    `v1_fixed_seed` draws users and documents from a fixed seed, as v1 does (module docstring).
+    """
     return environment_network(
         LongTermSatisfaction(num_users, num_candidates, slate_size, resample_documents,
-                             shared_candidates, sensitivity), uniform_random_slate)
+                             shared_candidates, sensitivity, v1_fixed_seed), uniform_random_slate)
