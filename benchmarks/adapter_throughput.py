@@ -30,7 +30,7 @@ import statistics
 import time
 from typing import Any, Callable
 
-from machine import machine_info, peak_rss_gib  # benchmarks/machine.py, beside this script
+from recsim_ng.lib.machine import machine_info, peak_rss_gib
 
 # RecSim v1 (recsim-no-tf 0.2.3) interest_evolution, one user per environment, random slates:
 # env steps/s on the 2-core CI machine (`upstream_performance.md`).

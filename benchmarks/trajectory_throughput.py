@@ -18,7 +18,7 @@ import statistics
 import time
 from typing import Any
 
-from machine import machine_info, peak_rss_gib  # benchmarks/machine.py, beside this script
+from recsim_ng.lib.machine import machine_info, peak_rss_gib
 
 # RecSim NG 0.1.2 interest evolution, graph mode steady state: the upper ends of the measured
 # ranges in user-steps/s, on the 2-core CI machine.

@@ -1,4 +1,4 @@
-"""What the benchmarks record about the machine and library versions they ran on."""
+"""What benchmarks and experiment reports record about the machine and library versions."""
 
 from __future__ import annotations
 

@@ -1,0 +1,157 @@
+"""The RecSim v1 tasks and agents by name, and `run_experiment`: train, evaluate, report.
+
+A task is one v1 environment at the sizes the literature uses; an agent is a learner (trained
+with `recsim_ng.rl.training.train`) or a fixed policy. `run_experiment` is what the command line
+(`recsim_ng.rl.run_experiment`) and RESULTS.md run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable, NamedTuple
+
+from tf_agents.policies import tf_policy
+
+from recsim_ng.applications import recsim_v1
+from recsim_ng.core import Network
+from recsim_ng.lib import seeds
+from recsim_ng.rl.agents import (ClickProbability, ClusterBanditPolicy, FullSlateQLearner,
+                                 MyopicPolicy, QLearningConfig, RandomSlatePolicy,
+                                 ReinforceConfig, ReinforceLearner, SlateQConfig, SlateQLearner,
+                                 interest_evolution_click_probability,
+                                 interest_exploration_click_probability,
+                                 long_term_satisfaction_immediate_reward)
+from recsim_ng.rl.evaluation import EvaluationResult, evaluate, v1_environment
+from recsim_ng.rl.tf_agents_env import TFAgentsEnvironment
+from recsim_ng.rl.training import CurvePoint, Learner, train
+
+
+@dataclasses.dataclass(frozen=True)
+class Task:
+    """A v1 environment at fixed sizes, with the agent-side model of its choices."""
+
+    name: str
+    network: Callable[..., Network]  # (num_users, num_candidates, slate_size) -> Network
+    num_candidates: int
+    slate_size: int
+    myopic_score: Callable[[], ClickProbability]  # what the myopic policy maximises
+    click_probability: Callable[[], ClickProbability] | None  # SlateQ's choice model
+    max_episode_steps: int | None = None  # v1's runner cap, for tasks that never terminate
+
+    def environment(self, num_users: int, seed: seeds.Seed = 0) -> TFAgentsEnvironment:
+        """The batched TF-Agents environment of `num_users` users."""
+        return v1_environment(self.network(num_users, self.num_candidates, self.slate_size),
+                              seed, self.max_episode_steps)
+
+    def evaluate(self, policy: tf_policy.TFPolicy, num_users: int,
+                 seed: seeds.Seed) -> EvaluationResult:
+        """One episode of `num_users` fresh users (capped at `max_episode_steps`)."""
+        return evaluate(self.environment, policy, num_users, seed, self.max_episode_steps)
+
+
+def _interest_evolution_click() -> ClickProbability:
+    return interest_evolution_click_probability(
+        recsim_v1.InterestEvolution(1, 10, 3, True, False))
+
+
+def _interest_exploration_click() -> ClickProbability:
+    return interest_exploration_click_probability(
+        recsim_v1.InterestExploration(1, 10, 2, True, False))
+
+
+def _long_term_satisfaction_reward() -> ClickProbability:
+    return long_term_satisfaction_immediate_reward(
+        recsim_v1.LongTermSatisfaction(1, 10, 2, True, False))
+
+
+TASKS = {task.name: task for task in (
+    Task("interest_evolution", recsim_v1.interest_evolution, 10, 3, _interest_evolution_click,
+         _interest_evolution_click),
+    Task("interest_exploration", recsim_v1.interest_exploration, 10, 2,
+         _interest_exploration_click, _interest_exploration_click, max_episode_steps=100),
+    Task("long_term_satisfaction", recsim_v1.long_term_satisfaction, 10, 2,
+         _long_term_satisfaction_reward, None),
+)}
+
+# name -> the SlateQ config of v1's agent of that kind
+SLATE_Q_AGENTS = {
+    "slate_q": SlateQConfig(),  # QL-TT-TS, v1's slate_topk_topk_q
+    "slate_q_sarsa": SlateQConfig(target="sarsa"),  # SARSA-TS, slate_topk_sarsa
+    "slate_q_greedy": SlateQConfig(slate_optimizer="greedy", target_optimizer="greedy"),
+    "slate_q_exact": SlateQConfig(slate_optimizer="exact", target_optimizer="exact"),
+}
+POLICIES = ("random", "myopic", "cluster_ucb1", "cluster_thompson")
+LEARNERS = (*SLATE_Q_AGENTS, "full_slate_q", "reinforce")
+AGENTS = POLICIES + LEARNERS
+
+
+def make_agent(task: Task, agent: str, env: TFAgentsEnvironment,
+               seed: seeds.Seed = 0) -> Learner | tf_policy.TFPolicy:
+    """The learner (trained on `env`) or fixed policy called `agent` for `task`."""
+    specs = (env.time_step_spec(), env.action_spec())
+    if agent == "random":
+        return RandomSlatePolicy(*specs, seed=seed)
+    if agent == "myopic":
+        return MyopicPolicy(*specs, task.myopic_score())
+    if agent in ("cluster_ucb1", "cluster_thompson"):
+        if task.name != "interest_exploration":
+            raise ValueError(f"agent {agent!r} needs clustered documents with quality:"
+                             f" task 'interest_exploration', not {task.name!r}")
+        return ClusterBanditPolicy(*specs, algorithm=agent.removeprefix("cluster_"))
+    if agent in SLATE_Q_AGENTS:
+        if task.click_probability is None:
+            raise ValueError(f"agent {agent!r} needs a conditional choice model; task"
+                             f" {task.name!r} (the user always clicks position 0) has none")
+        return SlateQLearner(env, task.click_probability(), SLATE_Q_AGENTS[agent], seed)
+    if agent == "full_slate_q":
+        return FullSlateQLearner(env, QLearningConfig(), seed)
+    if agent == "reinforce":
+        return ReinforceLearner(env, ReinforceConfig(), seed)
+    raise ValueError(f"agent must be one of {AGENTS}, got {agent!r}")
+
+
+class ExperimentResult(NamedTuple):
+    """A trained (or fixed) agent's evaluation."""
+
+    task: str
+    agent: str
+    environment_steps: int  # training steps, each one action for each of `train_users` users
+    train_users: int
+    evaluation: EvaluationResult
+    train_seconds: float
+    curve: list[CurvePoint]
+
+
+def run_experiment(task_name: str, agent: str, environment_steps: int = 0,
+                   train_users: int = 256, eval_users: int = 5000, seed: int = 0,
+                   output_dir: str | None = None, curve_points: int = 10,
+                   curve_users: int = 1000, **train_options: Any) -> ExperimentResult:
+    """Trains `agent` on `task_name` (if it learns) and evaluates it on `eval_users` fresh users.
+
+    Training users come from `fold_in(seed, 0)`, learning-curve users (`curve_users`, evaluated
+    `curve_points` times) from `fold_in(seed, 1)` and the final evaluation's from
+    `fold_in(seed, 2)`; `train_options` go to `train`.
+    """
+    if task_name not in TASKS:
+        raise ValueError(f"task must be one of {tuple(TASKS)}, got {task_name!r}")
+    task = TASKS[task_name]
+    run_seed = seeds.as_seed(seed)
+    env = task.environment(train_users, seeds.fold_in(run_seed, 0))
+    made = make_agent(task, agent, env, seeds.fold_in(run_seed, 3))
+    curve: list[CurvePoint] = []
+    train_seconds = 0.0
+    if isinstance(made, tf_policy.TFPolicy):
+        if environment_steps:
+            raise ValueError(f"agent {agent!r} does not learn; pass environment_steps=0")
+        policy = made
+    else:
+        def evaluation(policy: tf_policy.TFPolicy) -> EvaluationResult:
+            return task.evaluate(policy, curve_users, seeds.fold_in(run_seed, 1))
+
+        report = train(made, environment_steps, output_dir,
+                       evaluation if curve_points else None,
+                       max(environment_steps // max(curve_points, 1), 1), **train_options)
+        policy, curve, train_seconds = made.policy, report.curve, report.wall_seconds
+    result = task.evaluate(policy, eval_users, seeds.fold_in(run_seed, 2))
+    return ExperimentResult(task_name, agent, environment_steps, train_users, result,
+                            train_seconds, curve)

@@ -1,0 +1,53 @@
+"""`python -m recsim_ng.rl.run_experiment --task=... --agent=...`: train and evaluate one agent.
+
+Prints the evaluation as JSON (mean return, 95% CI half-width, users, training steps and wall
+time). With `--output_dir`, checkpoints, TensorBoard summaries and `learning_curve.csv` go
+there, and a rerun with the same flags resumes from the latest checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Sequence
+
+from absl import app, flags
+
+from recsim_ng.rl.experiments import AGENTS, POLICIES, TASKS, run_experiment
+from recsim_ng.lib.machine import machine_info
+
+_TASK = flags.DEFINE_enum("task", "interest_evolution", list(TASKS), "The v1 environment.")
+_AGENT = flags.DEFINE_enum("agent", "slate_q", list(AGENTS), "The agent.")
+_STEPS = flags.DEFINE_integer("environment_steps", 2000,
+                              "Training steps (one action for every training user); ignored"
+                              " for agents that do not learn.")
+_TRAIN_USERS = flags.DEFINE_integer("train_users", 256, "Users acting in parallel in training.")
+_EVAL_USERS = flags.DEFINE_integer("eval_users", 5000, "Fresh users of the final evaluation.")
+_SEED = flags.DEFINE_integer("seed", 0, "Seed of training, learning-curve and evaluation users.")
+_OUTPUT_DIR = flags.DEFINE_string("output_dir", None, "Checkpoints, summaries, learning curve.")
+_CURVE_POINTS = flags.DEFINE_integer("curve_points", 10, "Learning-curve evaluations.")
+_CURVE_USERS = flags.DEFINE_integer("curve_users", 1000, "Users of each curve evaluation.")
+_CHECKPOINT_EVERY = flags.DEFINE_integer("checkpoint_every", 1000,
+                                         "Environment steps between checkpoints.")
+
+
+def main(argv: Sequence[str]) -> None:
+    if len(argv) > 1:
+        raise app.UsageError(f"unexpected arguments: {argv[1:]}")
+    steps = 0 if _AGENT.value in POLICIES else _STEPS.value
+    result = run_experiment(_TASK.value, _AGENT.value, steps, _TRAIN_USERS.value,
+                            _EVAL_USERS.value, _SEED.value, _OUTPUT_DIR.value,
+                            _CURVE_POINTS.value, _CURVE_USERS.value,
+                            checkpoint_every=_CHECKPOINT_EVERY.value)
+    print(json.dumps({
+        "task": result.task, "agent": result.agent,
+        "environment_steps": result.environment_steps, "train_users": result.train_users,
+        "mean_return": round(result.evaluation.mean_return, 3),
+        "ci95_half_width": round(result.evaluation.ci95_half_width, 3),
+        "eval_users": result.evaluation.num_users,
+        "train_seconds": round(result.train_seconds, 1),
+        "machine": machine_info(),
+    }))
+
+
+if __name__ == "__main__":
+    app.run(main)
