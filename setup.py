@@ -22,6 +22,7 @@ setuptools.setup(
         "gpu": ["tensorflow[and-cuda]~=2.15.1"],
         "rl": ["tf-agents~=0.19.0"],
         "gym": ["gymnasium>=1.0,<2"],
+        "plots": ["matplotlib~=3.9.2"],  # learning curves (scripts/reproduce_results.py)
         "dev": ["pytest"],
     },
     entry_points={"console_scripts": ["recsim_ng=recsim_ng.cli.main:run"]},

@@ -6,4 +6,4 @@ python=${PYTHON:-python3.11}
 if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[cpu,rl,gym,dev]"
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[cpu,rl,gym,plots,dev]"

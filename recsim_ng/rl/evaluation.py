@@ -1,4 +1,5 @@
-"""`evaluate`: a policy's mean episode return over a batch of users, with a 95% interval."""
+"""`evaluate`, `Evaluator`: a policy's mean episode return over a batch of users, with a 95%
+interval."""
 
 from __future__ import annotations
 
@@ -35,42 +36,65 @@ def v1_environment(network: Network, seed: seeds.Seed = 0,
                                max_episode_steps=max_episode_steps)
 
 
+class Evaluator:
+    """Evaluates policies on the same `num_users` users, episode after episode.
+
+    `environment` is a RecSim v1 network of `num_users` users (see `v1_environment`) or a
+    factory of a `TFAgentsEnvironment` for `num_users` users. Every call runs episode 0 of
+    `fold_in(seed, 0)` for every user together; the policy's action at step t gets the stateless
+    seed `fold_in(fold_in(seed, 1), t)`, so equal seeds give equal users and documents across
+    policies and calls. Episodes still running after `max_steps` steps (if given) count as they
+    stand. The environment is built once, and the compiled episode loop of the last policy is
+    reused, so evaluating a learner's policy during training traces once.
+    """
+
+    def __init__(self, environment: Network | EnvironmentFactory, num_users: int,
+                 seed: seeds.Seed = 0, max_steps: int | None = None):
+        self._env = v1_environment(environment) if isinstance(environment, Network) else (
+            environment(num_users))
+        if self._env.batch_size != num_users:
+            raise ValueError(f"the environment has {self._env.batch_size} users, expected"
+                             f" {num_users}")
+        self._num_users = num_users
+        self._seed = seeds.as_seed(seed)
+        self._limit = max_steps if max_steps is not None else np.iinfo(np.int32).max
+        self._policy: tf_policy.TFPolicy | None = None
+        self._episode_returns: Callable[[], tf.Tensor] | None = None
+
+    def __call__(self, policy: tf_policy.TFPolicy) -> EvaluationResult:
+        if policy is not self._policy or self._episode_returns is None:
+            self._policy, self._episode_returns = policy, self._compile(policy)
+        self._env.seed(seeds.fold_in(self._seed, 0))
+        returns = self._episode_returns().numpy().astype(np.float64)
+        users = self._num_users
+        spread = returns.std(ddof=1) if users > 1 else math.inf
+        return EvaluationResult(float(returns.mean()), 1.96 * spread / math.sqrt(users), users)
+
+    def _compile(self, policy: tf_policy.TFPolicy) -> Callable[[], tf.Tensor]:
+        env, users, limit = self._env, self._num_users, self._limit
+        policy_seed = seeds.fold_in(self._seed, 1)
+
+        def running(step, time_step, policy_state, returns):
+            del policy_state, returns
+            return tf.logical_and(step < limit, ~tf.reduce_all(time_step.is_last()))
+
+        def advance(step, time_step, policy_state, returns):
+            decision = policy.action(time_step, policy_state,
+                                     seed=seeds.fold_in(policy_seed, step))
+            time_step = env.step(decision.action)
+            return step + 1, time_step, decision.state, returns + time_step.reward
+
+        @tf.function
+        def episode_returns() -> tf.Tensor:
+            start = (tf.constant(0), env.current_time_step(), policy.get_initial_state(users),
+                     tf.zeros([users]))
+            return tf.while_loop(running, advance, start)[-1]
+
+        return episode_returns
+
+
 def evaluate(environment: Network | EnvironmentFactory, policy: tf_policy.TFPolicy,
              num_users: int, seed: seeds.Seed = 0,
              max_steps: int | None = None) -> EvaluationResult:
-    """Runs one episode for every user together in one batched environment under `policy`.
-
-    `environment` is a RecSim v1 network of `num_users` users (see `v1_environment`) or a
-    factory of a `TFAgentsEnvironment` for `num_users` users. The environment runs episode 0 of
-    `fold_in(seed, 0)`; the policy's action at step t gets the stateless seed
-    `fold_in(fold_in(seed, 1), t)`, so equal seeds give equal users and documents across
-    policies. Episodes still running after `max_steps` steps (if given) count as they stand.
-    """
-    env = v1_environment(environment) if isinstance(environment, Network) else environment(
-        num_users)
-    if env.batch_size != num_users:
-        raise ValueError(f"the environment has {env.batch_size} users, expected {num_users}")
-    run_seed = seeds.as_seed(seed)
-    env.seed(seeds.fold_in(run_seed, 0))
-    policy_seed = seeds.fold_in(run_seed, 1)
-    limit = tf.constant(max_steps if max_steps is not None else np.iinfo(np.int32).max)
-
-    def running(step, time_step, policy_state, returns):
-        del policy_state, returns
-        return tf.logical_and(step < limit, ~tf.reduce_all(time_step.is_last()))
-
-    def advance(step, time_step, policy_state, returns):
-        decision = policy.action(time_step, policy_state, seed=seeds.fold_in(policy_seed, step))
-        time_step = env.step(decision.action)
-        return step + 1, time_step, decision.state, returns + time_step.reward
-
-    @tf.function
-    def episode_returns() -> tf.Tensor:
-        start = (tf.constant(0), env.current_time_step(), policy.get_initial_state(num_users),
-                 tf.zeros([num_users]))
-        return tf.while_loop(running, advance, start)[-1]
-
-    returns = episode_returns().numpy().astype(np.float64)
-    spread = returns.std(ddof=1) if num_users > 1 else math.inf
-    return EvaluationResult(float(returns.mean()), 1.96 * spread / math.sqrt(num_users),
-                            num_users)
+    """One episode of `num_users` users under `policy`: `Evaluator(...)(policy)`."""
+    return Evaluator(environment, num_users, seed, max_steps)(policy)

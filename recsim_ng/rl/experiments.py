@@ -21,7 +21,7 @@ from recsim_ng.rl.agents import (ClickProbability, ClusterBanditPolicy, FullSlat
                                  interest_evolution_click_probability,
                                  interest_exploration_click_probability,
                                  long_term_satisfaction_immediate_reward)
-from recsim_ng.rl.evaluation import EvaluationResult, evaluate, v1_environment
+from recsim_ng.rl.evaluation import EvaluationResult, Evaluator, evaluate, v1_environment
 from recsim_ng.rl.tf_agents_env import TFAgentsEnvironment
 from recsim_ng.rl.training import CurvePoint, Learner, train
 
@@ -145,11 +145,9 @@ def run_experiment(task_name: str, agent: str, environment_steps: int = 0,
             raise ValueError(f"agent {agent!r} does not learn; pass environment_steps=0")
         policy = made
     else:
-        def evaluation(policy: tf_policy.TFPolicy) -> EvaluationResult:
-            return task.evaluate(policy, curve_users, seeds.fold_in(run_seed, 1))
-
-        report = train(made, environment_steps, output_dir,
-                       evaluation if curve_points else None,
+        evaluation = Evaluator(task.environment, curve_users, seeds.fold_in(run_seed, 1),
+                               task.max_episode_steps) if curve_points else None
+        report = train(made, environment_steps, output_dir, evaluation,
                        max(environment_steps // max(curve_points, 1), 1), **train_options)
         policy, curve, train_seconds = made.policy, report.curve, report.wall_seconds
     result = task.evaluate(policy, eval_users, seeds.fold_in(run_seed, 2))

@@ -91,12 +91,13 @@ class GymEnv(gymnasium.Env):
         if seed is not None:
             self._adapter.runner.seed(seed)
         observation = self._adapter.observation(self._adapter.runner.reset(), 0)
-        return _item(observation), {}
+        return _item(observation, self.observation_space), {}
 
     def step(self, action: Any) -> tuple[dict[str, Any], float, bool, bool, dict[str, Any]]:
         batched = self._adapter.action(action, self.action_space, (1, *self.action_space.shape))
         step = self._adapter.runner.step(batched)
-        return (_item(self._adapter.observation(step, 0)), float(step.reward[0]),
+        return (_item(self._adapter.observation(step, 0), self.observation_space),
+                float(step.reward[0]),
                 bool(step.terminated[0]), False, {})
 
 
@@ -147,9 +148,11 @@ class GymVectorEnv(gymnasium.vector.VectorEnv):
                 terminated, ~terminated & out_of_time, {})
 
 
-def _item(observation: dict[str, dict[str, np.ndarray]]) -> dict[str, dict[str, Any]]:
-    """Zero-dimensional arrays as numpy scalars, as Gymnasium's `Discrete` expects."""
-    return {name: {field: array[()] if array.ndim == 0 else array
+def _item(observation: dict[str, dict[str, np.ndarray]],
+          space: spaces.Dict) -> dict[str, dict[str, Any]]:
+    """`Discrete` fields as numpy scalars, as Gymnasium expects; every other field (a
+    zero-dimensional `Box` included, whose `contains` warns on anything but an array) as is."""
+    return {name: {field: array[()] if isinstance(space[name][field], spaces.Discrete) else array
                    for field, array in fields.items()}
             for name, fields in observation.items()}
 

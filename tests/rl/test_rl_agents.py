@@ -9,7 +9,7 @@ import tensorflow as tf
 from recsim_ng.applications.recsim_v1 import InterestEvolution, interest_evolution
 from recsim_ng.rl.agents import (MyopicPolicy, RandomSlatePolicy,
                                  interest_evolution_click_probability)
-from recsim_ng.rl.evaluation import evaluate, v1_environment
+from recsim_ng.rl.evaluation import Evaluator, evaluate, v1_environment
 
 CANDIDATES, SLATE = 10, 3
 USERS = 4000  # the reference used 2,000 episodes; about 6 s per policy on 2 cores
@@ -89,3 +89,14 @@ def test_evaluate_takes_a_factory_and_checks_the_user_count():
     assert truncated.mean_return <= 5 * 4.0
     with pytest.raises(ValueError, match="expected 9"):
         evaluate(interest_evolution(8, CANDIDATES, SLATE), policy, 9)
+
+
+def test_an_evaluator_scores_the_same_users_on_every_call():
+    env = small_env(users=8)
+    policy = RandomSlatePolicy(env.time_step_spec(), env.action_spec())
+    evaluator = Evaluator(interest_evolution(8, CANDIDATES, SLATE), 8, seed=2)
+    first = evaluator(policy)
+    assert evaluator(policy) == first
+    assert evaluate(interest_evolution(8, CANDIDATES, SLATE), policy, 8, seed=2) == first
+    myopic = evaluator(myopic_policy(env))
+    assert myopic != first and evaluator(policy) == first

@@ -13,7 +13,8 @@ t: a variance reducer that needs no value network).
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import dataclasses
+from typing import Sequence
 
 import numpy as np
 import tensorflow as tf
@@ -90,7 +91,8 @@ class PlackettLuceSlatePolicy(tf_policy.TFPolicy):
                                   " `action`, and `plackett_luce_log_prob` for probabilities")
 
 
-class ReinforceConfig(NamedTuple):
+@dataclasses.dataclass(frozen=True)
+class ReinforceConfig:
     """REINFORCE hyperparameters.
 
     `gamma` defaults to 1: the environments are episodic and evaluated by the undiscounted
@@ -103,10 +105,15 @@ class ReinforceConfig(NamedTuple):
 
     learning_rate: float = 1e-2  # Adam; tuned on interest evolution with 256 users
     gamma: float = 1.0
-    hidden: tuple[int, ...] = (64, 32)
+    hidden: Sequence[int] = (64, 32)
     entropy_bonus: float = 0.0
     baseline: str = "mean"
     normalize_advantages: bool = True
+
+    def __post_init__(self):
+        if self.baseline not in ("mean", "none"):
+            raise ValueError(f"ReinforceConfig.baseline must be 'mean' or 'none', got"
+                             f" {self.baseline!r}")
 
 
 class ReinforceLearner:
@@ -120,8 +127,6 @@ class ReinforceLearner:
 
     def __init__(self, env: TFAgentsEnvironment, config: ReinforceConfig = ReinforceConfig(),
                  seed: seeds.Seed = 0):
-        if config.baseline not in ("mean", "none"):
-            raise ValueError(f"baseline must be 'mean' or 'none', got {config.baseline!r}")
         self._env = env
         self._config = config
         self._seed = seeds.as_seed(seed)
