@@ -16,7 +16,7 @@ from recsim_ng.applications import recsim_v1
 from recsim_ng.core import Network
 from recsim_ng.lib import seeds
 from recsim_ng.rl.agents import (ClickProbability, ClusterBanditPolicy, FullSlateQLearner,
-                                 MyopicPolicy, QLearningConfig, RandomSlatePolicy,
+                                 MyopicPolicy, RandomSlatePolicy,
                                  ReinforceConfig, ReinforceLearner, SlateQConfig, SlateQLearner,
                                  interest_evolution_click_probability,
                                  interest_exploration_click_probability,
@@ -104,7 +104,7 @@ def make_agent(task: Task, agent: str, env: TFAgentsEnvironment,
                              f" {task.name!r} (the user always clicks position 0) has none")
         return SlateQLearner(env, task.click_probability(), SLATE_Q_AGENTS[agent], seed)
     if agent == "full_slate_q":
-        return FullSlateQLearner(env, QLearningConfig(), seed)
+        return FullSlateQLearner(env, seed=seed)
     if agent == "reinforce":
         return ReinforceLearner(env, ReinforceConfig(), seed)
     raise ValueError(f"agent must be one of {AGENTS}, got {agent!r}")

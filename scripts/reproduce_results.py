@@ -1,0 +1,168 @@
+"""Reproduces RESULTS.md: every agent on every RecSim v1 task, with learning curves.
+
+    python scripts/reproduce_results.py                        # all tasks (about 30 minutes)
+    python scripts/reproduce_results.py --tasks interest_evolution
+
+For each task it trains and evaluates the agents of `PLANS` with `run_experiment` (the code
+path of `python -m recsim_ng.rl.run_experiment`), saves `docs/results/<task>.json` and the
+learning-curve plot `docs/results/<task>.png`, then rewrites RESULTS.md from every saved task.
+Needs the `plots` extra (matplotlib).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from typing import Any, NamedTuple
+
+import matplotlib
+import matplotlib.pyplot as plt
+
+from recsim_ng.lib.machine import machine_info
+from recsim_ng.rl.experiments import POLICIES, TASKS, run_experiment
+
+matplotlib.use("Agg")
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RESULTS_DIR = os.path.join(ROOT, "docs", "results")
+EVAL_USERS, SEED = 5000, 0
+
+
+class Plan(NamedTuple):
+    """One agent's training budget: environment steps, each an action for every train user."""
+
+    agent: str
+    environment_steps: int = 0
+    train_users: int = 256
+
+
+LEARNING = 4000  # environment steps of every learner (x 256 users = 1.02 M user steps)
+PLANS = {
+    "interest_evolution": [
+        Plan("random"), Plan("myopic"), Plan("slate_q", LEARNING),
+        Plan("slate_q_sarsa", LEARNING), Plan("slate_q_greedy", LEARNING),
+        Plan("slate_q_exact", LEARNING), Plan("full_slate_q", LEARNING // 2, 128),
+        Plan("reinforce", LEARNING)],
+    "interest_exploration": [
+        Plan("random"), Plan("myopic"), Plan("cluster_ucb1"), Plan("cluster_thompson"),
+        Plan("slate_q", LEARNING), Plan("slate_q_sarsa", LEARNING),
+        Plan("full_slate_q", LEARNING), Plan("reinforce", LEARNING)],
+    "long_term_satisfaction": [
+        Plan("random"), Plan("myopic"), Plan("full_slate_q", LEARNING),
+        Plan("reinforce", LEARNING)],
+}
+
+
+def command(task: str, plan: Plan) -> str:
+    """The command line that reproduces one row."""
+    steps = "" if plan.agent in POLICIES else (
+        f" --environment_steps={plan.environment_steps} --train_users={plan.train_users}")
+    return (f"python -m recsim_ng.rl.run_experiment --task={task} --agent={plan.agent}{steps}"
+            f" --eval_users={EVAL_USERS} --seed={SEED}")
+
+
+def run_task(task: str) -> dict[str, Any]:
+    """Runs every plan of `task`; the rows and curves as a JSON-able dict."""
+    rows = []
+    for plan in PLANS[task]:
+        start = time.perf_counter()
+        result = run_experiment(task, plan.agent, plan.environment_steps, plan.train_users,
+                                EVAL_USERS, SEED)
+        rows.append({
+            "agent": plan.agent, "environment_steps": plan.environment_steps,
+            "train_users": plan.train_users if plan.agent not in POLICIES else 0,
+            "mean_return": result.evaluation.mean_return,
+            "ci95_half_width": result.evaluation.ci95_half_width,
+            "eval_users": result.evaluation.num_users, "train_seconds": result.train_seconds,
+            "total_seconds": time.perf_counter() - start, "command": command(task, plan),
+            "curve": [point._asdict() for point in result.curve]})
+        print(f"{task} {plan.agent}: {result.evaluation.mean_return:.2f}"
+              f" +- {result.evaluation.ci95_half_width:.2f}"
+              f" ({time.perf_counter() - start:.0f} s)", flush=True)
+    return {"task": task, "machine": machine_info(), "rows": rows}
+
+
+def plot(results: dict[str, Any], path: str) -> None:
+    """Learning curves (mean return of the curve users against training steps), with the
+    fixed policies' final evaluations as dashed lines."""
+    figure, axes = plt.subplots(figsize=(7, 4.5))
+    for row in results["rows"]:
+        if row["curve"]:
+            steps = [point["environment_steps"] for point in row["curve"]]
+            means = [point["mean_return"] for point in row["curve"]]
+            widths = [point["ci95_half_width"] for point in row["curve"]]
+            line, = axes.plot(steps, means, marker="o", markersize=3, label=row["agent"])
+            axes.fill_between(steps, [m - w for m, w in zip(means, widths)],
+                              [m + w for m, w in zip(means, widths)], alpha=0.2,
+                              color=line.get_color())
+        else:
+            axes.axhline(row["mean_return"], linestyle="--", linewidth=1,
+                         label=f"{row['agent']} (fixed)", color="gray" if row["agent"] ==
+                         "random" else None)
+    axes.set_xlabel("training environment steps (each: one action for every training user)")
+    axes.set_ylabel("mean episode return (95% CI)")
+    axes.set_title(f"{results['task']}: learning curves on 1,000 held-out users")
+    axes.legend(fontsize=8, loc="best")
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+
+
+def write_markdown(path: str) -> None:
+    """RESULTS.md from every `docs/results/<task>.json`."""
+    lines = [
+        "# Results", "",
+        "Agents on the RecSim v1 environments (`recsim_ng.applications.recsim_v1`), trained with",
+        "`recsim_ng.rl.training.train` and evaluated by `recsim_ng.rl.evaluation.evaluate` on",
+        f"{EVAL_USERS:,} fresh users (one episode each; 95% normal CI across users). Written by",
+        "`python scripts/reproduce_results.py`; each row's command reproduces it alone. A",
+        "training step is one action for every training user (`train users` in parallel);",
+        "`train s` is training wall time without evaluations. Learning curves: every tenth of",
+        "training, on 1,000 held-out users (PNG per task in `docs/results/`).", ""]
+    for task in PLANS:
+        source = os.path.join(RESULTS_DIR, f"{task}.json")
+        if not os.path.exists(source):
+            continue
+        with open(source, encoding="utf-8") as file:
+            results = json.load(file)
+        spec = TASKS[task]
+        machine = results["machine"]
+        lines += [
+            f"## {task}", "",
+            f"{spec.num_candidates} candidates, slates of {spec.slate_size}"
+            + (f", episodes capped at {spec.max_episode_steps} steps" if spec.max_episode_steps
+               else "") + f". Hardware: {machine['cpu_count']} x {machine['cpu_model']} CPU,"
+            f" {machine['memory_gib']} GiB, no GPU; TensorFlow {machine['tensorflow_version']}.",
+            "",
+            "| agent | training steps | train users | mean return | 95% CI | train s | command |",
+            "|---|---|---|---|---|---|---|"]
+        for row in results["rows"]:
+            learns = row["agent"] not in POLICIES
+            lines.append(
+                f"| {row['agent']} | {row['environment_steps'] if learns else '-'}"
+                f" | {row['train_users'] if learns else '-'} | {row['mean_return']:.2f}"
+                f" | ± {row['ci95_half_width']:.2f}"
+                f" | {row['train_seconds']:.0f} | `{row['command']}` |")
+        lines += ["", f"![{task} learning curves](docs/results/{task}.png)", ""]
+    with open(path, "w", encoding="utf-8") as file:
+        file.write("\n".join(lines))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tasks", nargs="+", choices=list(PLANS), default=list(PLANS))
+    args = parser.parse_args()
+    os.makedirs(RESULTS_DIR, exist_ok=True)
+    for task in args.tasks:
+        results = run_task(task)
+        with open(os.path.join(RESULTS_DIR, f"{task}.json"), "w", encoding="utf-8") as file:
+            json.dump(results, file, indent=1)
+        plot(results, os.path.join(RESULTS_DIR, f"{task}.png"))
+    write_markdown(os.path.join(ROOT, "RESULTS.md"))
+
+
+if __name__ == "__main__":
+    main()
