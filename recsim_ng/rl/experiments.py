@@ -45,8 +45,8 @@ class Task:
 
     def evaluate(self, policy: tf_policy.TFPolicy, num_users: int,
                  seed: seeds.Seed) -> EvaluationResult:
-        """One episode of `num_users` fresh users (capped at `max_episode_steps`)."""
-        return evaluate(self.environment, policy, num_users, seed, self.max_episode_steps)
+        """One episode of `num_users` fresh users (truncated at `max_episode_steps`)."""
+        return evaluate(self.environment, policy, num_users, seed)
 
 
 def _interest_evolution_click() -> ClickProbability:
@@ -145,8 +145,8 @@ def run_experiment(task_name: str, agent: str, environment_steps: int = 0,
             raise ValueError(f"agent {agent!r} does not learn; pass environment_steps=0")
         policy = made
     else:
-        evaluation = Evaluator(task.environment, curve_users, seeds.fold_in(run_seed, 1),
-                               task.max_episode_steps) if curve_points else None
+        evaluation = Evaluator(task.environment, curve_users,
+                               seeds.fold_in(run_seed, 1)) if curve_points else None
         report = train(made, environment_steps, output_dir, evaluation,
                        max(environment_steps // max(curve_points, 1), 1), **train_options)
         policy, curve, train_seconds = made.policy, report.curve, report.wall_seconds

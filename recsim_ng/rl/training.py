@@ -8,7 +8,9 @@ draws are stateless functions of its seed and step count, so a run killed part-w
 from a checkpoint ends exactly where an uninterrupted run does.
 
 The output directory holds `checkpoints/`, `summaries/` (TensorBoard: the learner's scalars, and
-`evaluation/mean_return` and `evaluation/ci95_half_width`) and `learning_curve.csv`.
+`evaluation/mean_return` and `evaluation/ci95_half_width`) and `learning_curve.csv`. Summaries
+are written when a checkpoint is saved, so a resumed run does not repeat the points a killed
+run wrote after its last checkpoint.
 """
 
 from __future__ import annotations
@@ -74,8 +76,8 @@ def train(learner: Learner, num_environment_steps: int, output_dir: str | None =
     if num_environment_steps < 0:
         raise ValueError(f"num_environment_steps must be >= 0, got {num_environment_steps}")
     for name, period in (("checkpoint_every", checkpoint_every), ("summary_every", summary_every),
-                         ("evaluate_every", evaluate_every or 1)):
-        if period < 1:
+                         ("evaluate_every", evaluate_every)):
+        if period is not None and period < 1:
             raise ValueError(f"{name} must be positive, got {period}")
     wall = tf.Variable(0.0, dtype=tf.float64, trainable=False)
     run = _Run(learner, wall, output_dir, max_checkpoints)
@@ -128,6 +130,7 @@ class _Run:
         if self._manager.latest_checkpoint:
             self._checkpoint.restore(self._manager.latest_checkpoint).assert_consumed()
         self._writer = tf.summary.create_file_writer(os.path.join(output_dir, "summaries"))
+        self._pending: list[tuple[int, str, float]] = []  # summaries until the next save
         self._curve_file = os.path.join(output_dir, "learning_curve.csv")
 
     def restored_curve(self) -> list[CurvePoint]:
@@ -156,21 +159,24 @@ class _Run:
             if not exists:
                 writer.writerow(CURVE_FIELDS)
             writer.writerow(point)
-        with self._writer.as_default(step=point.environment_steps):
-            tf.summary.scalar("evaluation/mean_return", point.mean_return)
-            tf.summary.scalar("evaluation/ci95_half_width", point.ci95_half_width)
+        self._pending += [
+            (point.environment_steps, "evaluation/mean_return", point.mean_return),
+            (point.environment_steps, "evaluation/ci95_half_width", point.ci95_half_width)]
 
     def summarize(self, metrics: Mapping[str, tf.Tensor], steps: int) -> None:
-        if self._output_dir is None:
-            return
-        with self._writer.as_default(step=steps):
-            for name, metric in metrics.items():
-                tf.summary.scalar(f"train/{name}", metric)
+        if self._output_dir is not None:
+            self._pending += [(steps, f"train/{name}", float(metric))
+                              for name, metric in metrics.items()]
 
     def save(self, steps: int) -> None:
-        if self._output_dir is not None:
-            self._manager.save(checkpoint_number=steps)
-            self._writer.flush()
+        if self._output_dir is None:
+            return
+        self._manager.save(checkpoint_number=steps)
+        with self._writer.as_default():
+            for step, name, scalar in self._pending:
+                tf.summary.scalar(name, scalar, step=step)
+        self._writer.flush()
+        self._pending.clear()
 
     def _write_curve(self, curve: list[CurvePoint]) -> None:
         with open(self._curve_file, "w", newline="", encoding="utf-8") as file:

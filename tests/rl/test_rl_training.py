@@ -1,6 +1,7 @@
 """Tests for `train` and `run_experiment`: checkpoints, resumption, summaries, learning curves."""
 
 import csv
+import dataclasses
 import json
 import os
 import signal
@@ -12,6 +13,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from recsim_ng.rl.agents import QLearningConfig, ReinforceConfig, SlateQConfig
 from recsim_ng.rl.experiments import TASKS, make_agent, run_experiment
 from recsim_ng.rl.training import train
 
@@ -103,6 +105,13 @@ def test_bad_arguments_are_named():
         run_experiment("interest_evolution", "random", environment_steps=10)
     with pytest.raises(ValueError, match="no_click|position 0"):
         run_experiment("long_term_satisfaction", "slate_q", environment_steps=10)
-    with pytest.raises(ValueError, match="checkpoint_every"):
-        task = TASKS["interest_evolution"]
-        train(make_agent(task, "slate_q", task.environment(4)), 5, checkpoint_every=0)
+    task = TASKS["interest_evolution"]
+    learner = make_agent(task, "slate_q", task.environment(4))
+    for option in ("checkpoint_every", "summary_every", "evaluate_every"):
+        with pytest.raises(ValueError, match=option):
+            train(learner, 5, **{option: 0})
+    for config, field in ((QLearningConfig(), "gamma"), (QLearningConfig(), "learning_rate"),
+                          (QLearningConfig(), "target_update_period"),
+                          (SlateQConfig(), "epsilon"), (ReinforceConfig(), "entropy_bonus")):
+        with pytest.raises(ValueError, match=rf"{type(config).__name__}\.{field} is out of"):
+            dataclasses.replace(config, **{field: -1})

@@ -23,6 +23,7 @@ from recsim_ng.lib import seeds
 from recsim_ng.rl.agents.features import ObservationFeatures
 from recsim_ng.rl.agents.networks import MLP
 from recsim_ng.rl.agents.online_q import OnlineQLearner, QLearningConfig
+from recsim_ng.rl.agents.slate_spec import slate_shape
 from recsim_ng.rl.tf_agents_env import TFAgentsEnvironment
 
 MAX_SLATES = 10_000  # N! / (N - k)! above this is refused
@@ -66,9 +67,8 @@ class FullSlateQLearner(OnlineQLearner):
     def __init__(self, env: TFAgentsEnvironment, config: QLearningConfig = DEFAULT_CONFIG,
                  seed: seeds.Seed = 0, huber_delta: float = 1.0):
         features = ObservationFeatures(env.time_step_spec().observation)
-        spec = env.action_spec()
-        self._slates = ordered_slates(int(spec.maximum.max() - spec.minimum.min()) + 1,
-                                      int(spec.shape[-1]))
+        shape = slate_shape(env.action_spec())
+        self._slates = ordered_slates(shape.num_candidates, shape.slate_size)
         self._huber_delta = huber_delta
         run_seed = seeds.as_seed(seed)
         super().__init__(
@@ -81,9 +81,10 @@ class FullSlateQLearner(OnlineQLearner):
                                                  output_type=tf.int32))
 
     def loss(self, time_step: ts.TimeStep, slate: tf.Tensor, next_step: ts.TimeStep,
-             next_slate: tf.Tensor) -> tf.Tensor:
+             next_slate: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         del next_slate  # Q-learning
-        best = tf.argmax(self.network(next_step.observation), axis=-1, output_type=tf.int32)
+        best = tf.argmax(tf.stop_gradient(self.network(next_step.observation)), axis=-1,
+                         output_type=tf.int32)
         next_value = tf.gather(self.target_network(next_step.observation), best, batch_dims=1)
         target = tf.stop_gradient(
             next_step.reward + self._config.gamma * next_step.discount * next_value)
@@ -91,7 +92,8 @@ class FullSlateQLearner(OnlineQLearner):
         q = tf.gather(self.network(time_step.observation), action, batch_dims=1)
         weights = tf.cast(~time_step.is_last(), tf.float32)
         errors = _huber(q - target, self._huber_delta)
-        return tf.reduce_sum(weights * errors) / tf.maximum(tf.reduce_sum(weights), 1.0)
+        weight = tf.reduce_sum(weights)
+        return tf.reduce_sum(weights * errors) / tf.maximum(weight, 1.0), weight
 
 
 def _huber(error: tf.Tensor, delta: float) -> tf.Tensor:

@@ -1,8 +1,9 @@
 """`OnlineQLearner`: the training loop SlateQ and full-slate Q share.
 
 Every `train_step` plays one environment step in every user's episode (batch row) with the
-epsilon-greedy collect policy and takes one Adam step on that batch of transitions; a target
-network is copied from the online one every `target_update_period` steps. The slate served at
+epsilon-greedy collect policy and takes one Adam step on that batch of transitions (none if no
+transition of the batch trains, e.g. the step that restarts every episode); a target network is
+copied from the online one every `target_update_period` environment steps. The slate served at
 step t + 1 is chosen right after step t, before the update, and kept: it is the next action
 SARSA targets need, and it makes the run a pure function of the seed and the step count, so a
 learner restored from a checkpoint continues exactly.
@@ -35,6 +36,16 @@ class QLearningConfig:
     target_update_period: int = 100  # training steps between target network copies
     hidden: Sequence[int] = (64, 32)
 
+    def __post_init__(self):
+        checks = {"gamma": 0.0 <= self.gamma <= 1.0, "learning_rate": self.learning_rate > 0.0,
+                  "epsilon": 0.0 <= self.epsilon <= 1.0,
+                  "target_update_period": self.target_update_period >= 1,
+                  "hidden": all(size >= 1 for size in self.hidden)}
+        for name, valid in checks.items():
+            if not valid:
+                raise ValueError(f"{type(self).__name__}.{name} is out of range: got"
+                                 f" {getattr(self, name)!r}")
+
 
 class OnlineQLearner(abc.ABC):
     """The shared loop; subclasses define the greedy slate and the loss of a batch."""
@@ -63,9 +74,10 @@ class OnlineQLearner(abc.ABC):
 
     @abc.abstractmethod
     def loss(self, time_step: ts.TimeStep, slate: tf.Tensor, next_step: ts.TimeStep,
-             next_slate: tf.Tensor) -> tf.Tensor:
-        """The loss of one batch of transitions, with `self.network` online and
-        `self.target_network` as target; slates are candidate indices from 0."""
+             next_slate: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        """The loss of one batch of transitions and the total weight of the transitions it
+        averages (0: nothing to learn), with `self.network` online and `self.target_network` as
+        target; slates are candidate indices from 0."""
 
     @property
     def target_network(self) -> tf.Module:
@@ -88,9 +100,11 @@ class OnlineQLearner(abc.ABC):
         minimum = self._shape.minimum
         variables = self.network.trainable_variables
         with tf.GradientTape() as tape:
-            loss = self.loss(time_step, tf.cast(slate, tf.int32) - minimum, next_step,
-                             tf.cast(next_slate, tf.int32) - minimum)
-        self._optimizer.apply(tape.gradient(loss, variables))
+            loss, weight = self.loss(time_step, tf.cast(slate, tf.int32) - minimum, next_step,
+                                     tf.cast(next_slate, tf.int32) - minimum)
+        gradients = tape.gradient(loss, variables)
+        if weight > 0.0:  # Adam would move on a zero gradient (e.g. the restart transition).
+            self._optimizer.apply(gradients)
         if step % self._config.target_update_period == 0:
             self._copy_to_target()
         active = tf.cast(~time_step.is_last(), tf.float32)

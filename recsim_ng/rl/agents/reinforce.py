@@ -111,6 +111,13 @@ class ReinforceConfig:
     normalize_advantages: bool = True
 
     def __post_init__(self):
+        checks = {"learning_rate": self.learning_rate > 0.0, "gamma": 0.0 <= self.gamma <= 1.0,
+                  "entropy_bonus": self.entropy_bonus >= 0.0,
+                  "hidden": all(size >= 1 for size in self.hidden)}
+        for name, valid in checks.items():
+            if not valid:
+                raise ValueError(f"ReinforceConfig.{name} is out of range: got"
+                                 f" {getattr(self, name)!r}")
         if self.baseline not in ("mean", "none"):
             raise ValueError(f"ReinforceConfig.baseline must be 'mean' or 'none', got"
                              f" {self.baseline!r}")

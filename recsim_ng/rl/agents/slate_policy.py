@@ -60,7 +60,8 @@ class EpsilonGreedySlatePolicy(tf_policy.TFPolicy):
     def _action(self, time_step: ts.TimeStep, policy_state: types.NestedTensor,
                 seed: types.Seed | None) -> policy_step.PolicyStep:
         if seed is None:
-            raise ValueError("an epsilon-greedy policy needs a seed")
+            raise ValueError("an epsilon-greedy policy needs the `seed` argument of `action`"
+                             " (an int or a shape-[2] integer tensor)")
         seed = seeds.as_seed(seed)
         slate = self._greedy.action(time_step).action
         random = self._random.action(time_step, seed=seeds.fold_in(seed, 0)).action

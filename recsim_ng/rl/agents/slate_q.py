@@ -41,6 +41,7 @@ class SlateQConfig(QLearningConfig):
     target_optimizer: str = "top_k"  # Q-learning's next slate: top_k, greedy or exact
 
     def __post_init__(self):
+        super().__post_init__()
         if self.target not in TARGETS:
             raise ValueError(f"SlateQConfig.target must be one of {TARGETS}, got {self.target!r}")
         for name in ("slate_optimizer", "target_optimizer"):
@@ -69,7 +70,7 @@ class SlateQLearner(OnlineQLearner):
                              network(observation), self._shape.slate_size)
 
     def loss(self, time_step: ts.TimeStep, slate: tf.Tensor, next_step: ts.TimeStep,
-             next_slate: tf.Tensor) -> tf.Tensor:
+             next_slate: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         slate_size = self._shape.slate_size
         choice = next_step.observation["response"]["choice"]
         clicked = tf.logical_and(~time_step.is_last(), choice < slate_size)
@@ -84,5 +85,5 @@ class SlateQLearner(OnlineQLearner):
             next_step.reward + self._config.gamma * next_step.discount * next_value)
         weights = tf.cast(clicked, tf.float32)
         q = tf.gather(self.network(time_step.observation), item, batch_dims=1)
-        return tf.reduce_sum(weights * tf.square(q - target)) / tf.maximum(
-            tf.reduce_sum(weights), 1.0)
+        weight = tf.reduce_sum(weights)
+        return tf.reduce_sum(weights * tf.square(q - target)) / tf.maximum(weight, 1.0), weight
