@@ -106,3 +106,18 @@ def test_short_training_beats_random_on_fresh_seeds(config):
                       RandomSlatePolicy(env.time_step_spec(), env.action_spec()), users, seed=21)
     difference_se = math.hypot(slate_q.ci95_half_width, random.ci95_half_width) / 1.96
     assert slate_q.mean_return - random.mean_return > 3 * difference_se, (slate_q, random)
+
+
+def test_the_v1_target_bug_switch_feeds_the_target_network_the_current_states():
+    env = v1_environment(interest_evolution(16, CANDIDATES, SLATE))
+    time_step = env.current_time_step()
+    next_step = env.step(RandomSlatePolicy(env.time_step_spec(), env.action_spec()).action(
+        time_step, seed=1).action)
+    fixed = SlateQLearner(env, click_probability(16), seed=2)
+    buggy = SlateQLearner(env, click_probability(16),
+                          SlateQConfig(v1_target_on_current_states=True), seed=2)
+    target = fixed.network  # both targets start as copies of the same online network
+    np.testing.assert_array_equal(fixed.target_q(time_step, next_step),
+                                  target(next_step.observation))
+    np.testing.assert_array_equal(buggy.target_q(time_step, next_step),
+                                  target(time_step.observation))

@@ -3,9 +3,10 @@
 The actions are all N! / (N - k)! ordered slates. Q(s, A) = MLP(user, doc_{a_1}, ..., doc_{a_k}),
 one tower shared by every slate (v1 meant to share it but built a new tower per slate, its
 finding 7). The loss is the Huber loss of Q(s, A) against the double-DQN target
-r + gamma Q_target(s', argmax_{A'} Q(s', A')) on the *next* states (v1: plain DQN's max, on the
-current states) for every user still playing; the optimiser is Adam (v1 ignored its optimiser
-name and always used RMSProp). Double DQN matters here: with 720 slates, the max over the target
+r + gamma Q_target(s', argmax_{A'} Q(s', A')) on the *next* states (v1: plain DQN's max, with
+the target network on the current states, which `v1_target_on_current_states=True` reproduces)
+for every user still playing; the optimiser is Adam (v1 ignored its optimiser name and always
+used RMSProp). Double DQN matters here: with 720 slates, the max over the target
 network's noisy values overestimates, and plain DQN's policy fell below random after 4,000
 steps of 128 users, while double DQN with a learning rate of 3e-4 stays above 180.
 """
@@ -85,7 +86,7 @@ class FullSlateQLearner(OnlineQLearner):
         del next_slate  # Q-learning
         best = tf.argmax(tf.stop_gradient(self.network(next_step.observation)), axis=-1,
                          output_type=tf.int32)
-        next_value = tf.gather(self.target_network(next_step.observation), best, batch_dims=1)
+        next_value = tf.gather(self.target_q(time_step, next_step), best, batch_dims=1)
         target = tf.stop_gradient(
             next_step.reward + self._config.gamma * next_step.discount * next_value)
         action = _slate_index(slate, self._shape.num_candidates)

@@ -35,6 +35,8 @@ class QLearningConfig:
     epsilon: float = 0.1  # exploration rate of the collect policy
     target_update_period: int = 100  # training steps between target network copies
     hidden: Sequence[int] = (64, 32)
+    # v1's bug (its issue #26): the target network sees the current states, not the next ones.
+    v1_target_on_current_states: bool = False
 
     def __post_init__(self):
         checks = {"gamma": 0.0 <= self.gamma <= 1.0, "learning_rate": self.learning_rate > 0.0,
@@ -76,12 +78,14 @@ class OnlineQLearner(abc.ABC):
     def loss(self, time_step: ts.TimeStep, slate: tf.Tensor, next_step: ts.TimeStep,
              next_slate: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         """The loss of one batch of transitions and the total weight of the transitions it
-        averages (0: nothing to learn), with `self.network` online and `self.target_network` as
-        target; slates are candidate indices from 0."""
+        averages (0: nothing to learn), with `self.network` online and `target_q` as target;
+        slates are candidate indices from 0."""
 
-    @property
-    def target_network(self) -> tf.Module:
-        return self._target
+    def target_q(self, time_step: ts.TimeStep, next_step: ts.TimeStep) -> tf.Tensor:
+        """The target network's values at the next states (at the current ones under
+        `v1_target_on_current_states`, as v1 computed them)."""
+        states = time_step if self._config.v1_target_on_current_states else next_step
+        return self._target(states.observation)
 
     def checkpoint_objects(self) -> dict[str, tf.Module | tf.Variable]:
         """Everything a `tf.train.Checkpoint` needs to resume this run exactly."""

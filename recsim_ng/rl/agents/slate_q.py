@@ -5,7 +5,7 @@ Q(s, A) = sum_{i in A} P(i | s, A) Q(s, i) with one item tower shared by every c
 (see `recsim_ng.rl.agents.slate_optimization`). As in v1, only transitions with a click train the
 network: the clicked item's target is its reward plus the discounted next slate value V'(s'),
 with the target network evaluated on the *next* states (v1 fed it the current ones, its issue
-#26). V' is SARSA's (the slate actually served next) or Q-learning's (the slate the target
+#26; `v1_target_on_current_states=True` reproduces that). V' is SARSA's (the slate actually served next) or Q-learning's (the slate the target
 network's chosen optimiser picks: top-k, greedy or exact); slates are served by an optimiser
 too. v1's named agents map to configs, e.g. `slate_topk_sarsa` = SARSA with top-k serving,
 `slate_greedy_greedy_q` = Q-learning, greedy target and serving, `myopic_slate_topk_sarsa` =
@@ -77,7 +77,7 @@ class SlateQLearner(OnlineQLearner):
         position = tf.minimum(choice, slate_size - 1)[:, tf.newaxis]
         item = tf.gather(slate, position, batch_dims=1)[:, 0]
         next_r = self._attractiveness(next_step.observation)
-        next_q = self.target_network(next_step.observation)
+        next_q = self.target_q(time_step, next_step)
         if self._config.target == "q_learning":
             next_slate = optimal_slate(self._config.target_optimizer, next_r, next_q, slate_size)
         next_value = slate_values(next_r, next_q, next_slate[:, tf.newaxis])[:, 0]
