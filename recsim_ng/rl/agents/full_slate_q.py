@@ -13,9 +13,6 @@ steps of 128 users, while double DQN with a learning rate of 3e-4 stays above 18
 
 from __future__ import annotations
 
-import itertools
-import math
-
 import tensorflow as tf
 from tf_agents.trajectories import time_step as ts
 from tf_agents.typing import types
@@ -24,6 +21,7 @@ from recsim_ng.lib import seeds
 from recsim_ng.rl.agents.features import ObservationFeatures
 from recsim_ng.rl.agents.networks import MLP
 from recsim_ng.rl.agents.online_q import OnlineQLearner, QLearningConfig
+from recsim_ng.rl.agents.slate_optimization import enumerate_slates
 from recsim_ng.rl.agents.slate_spec import slate_shape
 from recsim_ng.rl.tf_agents_env import TFAgentsEnvironment
 
@@ -33,12 +31,8 @@ DEFAULT_CONFIG = QLearningConfig(learning_rate=3e-4)  # tuned on interest evolut
 
 def ordered_slates(num_candidates: int, slate_size: int) -> tf.Tensor:
     """`[N! / (N - k)!, k]` int32: every ordered slate of distinct candidates."""
-    count = math.perm(num_candidates, slate_size)
-    if count > MAX_SLATES:
-        raise ValueError(f"full-slate Q over {count} ordered slates of {slate_size} from"
-                         f" {num_candidates} candidates exceeds {MAX_SLATES}; use SlateQ")
-    return tf.constant(list(itertools.permutations(range(num_candidates), slate_size)),
-                       tf.int32, shape=[count, slate_size])
+    return enumerate_slates(num_candidates, slate_size, True, MAX_SLATES,
+                            "full-slate Q cannot enumerate them; use SlateQ")
 
 
 class SlateNetwork(tf.Module):

@@ -74,14 +74,24 @@ def greedy_slate(item_attractiveness: tf.Tensor, item_q: tf.Tensor, slate_size: 
     return tf.stack(picks, axis=1)
 
 
+def enumerate_slates(num_candidates: int, slate_size: int, ordered: bool, limit: int,
+                     hint: str) -> tf.Tensor:
+    """`[M, k]` int32: every ordered slate of distinct candidates (N! / (N - k)!) or every
+    k-subset (C(N, k)), in lexicographic order; more than `limit` is refused with `hint`."""
+    count = (math.perm if ordered else math.comb)(num_candidates, slate_size)
+    if count > limit:
+        kind = "ordered slates" if ordered else "subsets"
+        raise ValueError(f"{count} {kind} of {slate_size} from {num_candidates} candidates"
+                         f" exceeds {limit}; {hint}")
+    slates = (itertools.permutations if ordered else itertools.combinations)(
+        range(num_candidates), slate_size)
+    return tf.constant(list(slates), tf.int32, shape=[count, slate_size])
+
+
 def candidate_subsets(num_candidates: int, slate_size: int) -> tf.Tensor:
     """`[C(N, k), k]` int32: every k-subset of the candidates, in lexicographic order."""
-    count = math.comb(num_candidates, slate_size)
-    if count > MAX_EXACT_SLATES:
-        raise ValueError(f"exact slate optimisation over C({num_candidates}, {slate_size}) ="
-                         f" {count} slates exceeds {MAX_EXACT_SLATES}; use top_k or greedy")
-    return tf.constant(list(itertools.combinations(range(num_candidates), slate_size)),
-                       tf.int32, shape=[count, slate_size])
+    return enumerate_slates(num_candidates, slate_size, False, MAX_EXACT_SLATES,
+                            "use the top_k or greedy slate optimizer")
 
 
 def exact_slate(item_attractiveness: tf.Tensor, item_q: tf.Tensor, slate_size: int) -> tf.Tensor:
