@@ -4,7 +4,6 @@ import math
 
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from recsim_ng.applications.recsim_v1 import InterestEvolution, interest_evolution
 from recsim_ng.rl.agents import (MyopicPolicy, RandomSlatePolicy,

@@ -20,7 +20,7 @@ import tensorflow_probability as tfp
 from recsim_ng.applications.latent_variable_model_learning.recommender import (
     SimpleNormalRecommender)
 from recsim_ng.applications.latent_variable_model_learning.user import ModelLearningDemoUser
-from recsim_ng.core import Network, NetworkValue, Value
+from recsim_ng.core import Network, NetworkValue
 from recsim_ng.lib import seeds
 from recsim_ng.lib.entity import story_with_trainable_variables
 from recsim_ng.lib.log_probability import LatentTrajectory, log_probability
