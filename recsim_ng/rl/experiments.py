@@ -49,6 +49,7 @@ class Task:
         return evaluate(self.environment, policy, num_users, seed)
 
 
+# The agents' models score any candidate count and slate size; the sizes below are placeholders.
 def _interest_evolution_click() -> ClickProbability:
     return interest_evolution_click_probability(
         recsim_v1.InterestEvolution(1, 10, 3, True, False))
@@ -115,6 +116,8 @@ class ExperimentResult(NamedTuple):
 
     task: str
     agent: str
+    num_candidates: int
+    slate_size: int
     environment_steps: int  # training steps, each one action for each of `train_users` users
     train_users: int
     evaluation: EvaluationResult
@@ -125,16 +128,20 @@ class ExperimentResult(NamedTuple):
 def run_experiment(task_name: str, agent: str, environment_steps: int = 0,
                    train_users: int = 256, eval_users: int = 5000, seed: int = 0,
                    output_dir: str | None = None, curve_points: int = 10,
-                   curve_users: int = 1000, **train_options: Any) -> ExperimentResult:
+                   curve_users: int = 1000, num_candidates: int | None = None,
+                   slate_size: int | None = None, **train_options: Any) -> ExperimentResult:
     """Trains `agent` on `task_name` (if it learns) and evaluates it on `eval_users` fresh users.
 
     Training users come from `fold_in(seed, 0)`, learning-curve users (`curve_users`, evaluated
     `curve_points` times) from `fold_in(seed, 1)` and the final evaluation's from
-    `fold_in(seed, 2)`; `train_options` go to `train`.
+    `fold_in(seed, 2)`; `num_candidates` and `slate_size` override the task's sizes;
+    `train_options` go to `train`.
     """
     if task_name not in TASKS:
         raise ValueError(f"task must be one of {tuple(TASKS)}, got {task_name!r}")
     task = TASKS[task_name]
+    task = dataclasses.replace(task, num_candidates=num_candidates or task.num_candidates,
+                               slate_size=slate_size or task.slate_size)
     run_seed = seeds.as_seed(seed)
     env = task.environment(train_users, seeds.fold_in(run_seed, 0))
     made = make_agent(task, agent, env, seeds.fold_in(run_seed, 3))
@@ -151,5 +158,5 @@ def run_experiment(task_name: str, agent: str, environment_steps: int = 0,
                        max(environment_steps // max(curve_points, 1), 1), **train_options)
         policy, curve, train_seconds = made.policy, report.curve, report.wall_seconds
     result = task.evaluate(policy, eval_users, seeds.fold_in(run_seed, 2))
-    return ExperimentResult(task_name, agent, environment_steps, train_users, result,
-                            train_seconds, curve)
+    return ExperimentResult(task_name, agent, task.num_candidates, task.slate_size,
+                            environment_steps, train_users, result, train_seconds, curve)

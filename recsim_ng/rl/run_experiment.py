@@ -26,6 +26,9 @@ _SEED = flags.DEFINE_integer("seed", 0, "Seed of training, learning-curve and ev
 _OUTPUT_DIR = flags.DEFINE_string("output_dir", None, "Checkpoints, summaries, learning curve.")
 _CURVE_POINTS = flags.DEFINE_integer("curve_points", 10, "Learning-curve evaluations.")
 _CURVE_USERS = flags.DEFINE_integer("curve_users", 1000, "Users of each curve evaluation.")
+_NUM_CANDIDATES = flags.DEFINE_integer("num_candidates", None,
+                                       "Candidates per step (default: the task's).")
+_SLATE_SIZE = flags.DEFINE_integer("slate_size", None, "Slate size (default: the task's).")
 _CHECKPOINT_EVERY = flags.DEFINE_integer("checkpoint_every", 1000,
                                          "Environment steps between checkpoints.")
 
@@ -36,10 +39,11 @@ def main(argv: Sequence[str]) -> None:
     steps = 0 if _AGENT.value in POLICIES else _STEPS.value
     result = run_experiment(_TASK.value, _AGENT.value, steps, _TRAIN_USERS.value,
                             _EVAL_USERS.value, _SEED.value, _OUTPUT_DIR.value,
-                            _CURVE_POINTS.value, _CURVE_USERS.value,
-                            checkpoint_every=_CHECKPOINT_EVERY.value)
+                            _CURVE_POINTS.value, _CURVE_USERS.value, _NUM_CANDIDATES.value,
+                            _SLATE_SIZE.value, checkpoint_every=_CHECKPOINT_EVERY.value)
     print(json.dumps({
         "task": result.task, "agent": result.agent,
+        "num_candidates": result.num_candidates, "slate_size": result.slate_size,
         "environment_steps": result.environment_steps, "train_users": result.train_users,
         "mean_return": round(result.evaluation.mean_return, 3),
         "ci95_half_width": round(result.evaluation.ci95_half_width, 3),

@@ -115,3 +115,13 @@ def test_bad_arguments_are_named():
                           (SlateQConfig(), "epsilon"), (ReinforceConfig(), "entropy_bonus")):
         with pytest.raises(ValueError, match=rf"{type(config).__name__}\.{field} is out of"):
             dataclasses.replace(config, **{field: -1})
+
+
+def test_task_sizes_can_be_overridden():
+    result = run_experiment("interest_exploration", "myopic", eval_users=50, num_candidates=4,
+                            slate_size=1)
+    assert (result.num_candidates, result.slate_size) == (4, 1)
+    assert 0 < result.evaluation.mean_return <= 100  # at most one click per step, 100 steps
+    with pytest.raises(ValueError, match="slate_size <= num_candidates"):
+        run_experiment("interest_evolution", "random", eval_users=50, num_candidates=2,
+                       slate_size=3)
