@@ -14,7 +14,10 @@ from typing import Any
 
 import tensorflow as tf
 from tf_agents.environments import tf_environment
+from tf_agents.policies import random_tf_policy
+from tf_agents.specs import array_spec, tensor_spec
 from tf_agents.trajectories import time_step as ts
+from tf_agents.utils import nest_utils
 
 from recsim_ng.core import Network
 from recsim_ng.lib import seeds
@@ -91,3 +94,28 @@ class TFAgentsEnvironment(tf_environment.TFEnvironment):
         self._ended.assign(tf.reduce_all(ended))
         tf.nest.map_structure(lambda variable, x: variable.assign(x), self._time_step, time_step)
         return self._current_time_step()
+
+
+def validate_environment(env: TFAgentsEnvironment, episodes: int = 1,
+                         max_steps: int = 10_000) -> int:
+    """TF-Agents' `validate_py_environment` for a batched TF environment: steps `env` with
+    TF-Agents' `RandomTFPolicy` until `episodes` episodes of all users have ended (or
+    `max_steps` steps), checking every time step against the time step spec (shapes, dtypes
+    and bounds) with TF-Agents' own array-spec checker. Returns the number of steps taken;
+    raises `ValueError` naming the first mismatch."""
+    spec = array_spec.add_outer_dims_nest(tensor_spec.to_nest_array_spec(env.time_step_spec()),
+                                          (env.batch_size,))
+    policy = random_tf_policy.RandomTFPolicy(env.time_step_spec(), env.action_spec())
+    time_step, ended, steps = env.reset(), 0, 0
+    while ended < episodes and steps < max_steps:
+        arrays = tf.nest.map_structure(lambda tensor: tensor.numpy(), time_step)
+        if not array_spec.check_arrays_nest(arrays, spec):
+            mismatched = [path for (path, leaf), array in zip(
+                nest_utils.flatten_with_joined_paths(spec), tf.nest.flatten(arrays))
+                if not leaf.check_array(array)]
+            raise ValueError(f"time step {steps} does not match the time step spec at"
+                             f" {mismatched}")
+        time_step = env.step(policy.action(time_step).action)
+        steps += 1
+        ended += int(time_step.is_first().numpy().all())
+    return steps

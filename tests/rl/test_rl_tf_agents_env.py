@@ -1,6 +1,7 @@
 """Tests for `TFAgentsEnvironment`: specs, per-user termination, a driver and a replay buffer."""
 
 import numpy as np
+import pytest
 import tensorflow as tf
 from tf_agents.drivers import dynamic_step_driver
 from tf_agents.policies import random_tf_policy
@@ -9,7 +10,11 @@ from tf_agents.specs import tensor_spec
 from tf_agents.trajectories import time_step as ts
 from tf_agents.utils import common, nest_utils
 
-from recsim_ng.rl.tf_agents_env import TFAgentsEnvironment
+from recsim_ng.applications.recsim_v1 import (interest_evolution, interest_exploration,
+                                              long_term_satisfaction)
+from recsim_ng.lib.space import box
+from recsim_ng.rl.evaluation import v1_environment
+from recsim_ng.rl.tf_agents_env import TFAgentsEnvironment, validate_environment
 
 NUM_USERS = 3
 FIRST, MID, LAST = (int(t) for t in (ts.StepType.FIRST, ts.StepType.MID, ts.StepType.LAST))
@@ -100,3 +105,20 @@ def test_driver_fills_a_replay_buffer_under_tf_function(make_network, env_args):
     dataset = buffer.as_dataset(sample_batch_size=5, num_steps=2, single_deterministic_pass=False)
     experience, _ = next(iter(dataset))
     assert experience.observation["corpus"]["features"].shape == (5, 2, 6, 3)
+
+
+@pytest.mark.parametrize("network,cap,steps", [
+    (interest_evolution(16, 10, 3), None, None),
+    (interest_exploration(16), 20, 2 * 21),  # capped episodes, each + the restart step
+    (long_term_satisfaction(16), None, 2 * 61)])
+def test_the_v1_environments_pass_validation_with_random_actions(network, cap, steps):
+    taken = validate_environment(v1_environment(network, max_episode_steps=cap), episodes=2)
+    assert taken == steps if steps is not None else 2 < taken < 10_000
+
+
+def test_validation_names_a_field_outside_its_space(make_network, env_args):
+    network = make_network(NUM_USERS)
+    user = network.variable("user")
+    user.spec.as_dict["interest"].space = box(-0.5, 0.5)  # N(0, 1) draws leave this box
+    with pytest.raises(ValueError, match="user.interest"):
+        validate_environment(TFAgentsEnvironment(network, **env_args))
