@@ -119,7 +119,7 @@ class ExperimentResult(NamedTuple):
     num_candidates: int
     slate_size: int
     environment_steps: int  # training steps, each one action for each of `train_users` users
-    train_users: int
+    train_users: int  # 0 for a fixed policy
     evaluation: EvaluationResult
     train_seconds: float
     curve: list[CurvePoint]
@@ -143,7 +143,9 @@ def run_experiment(task_name: str, agent: str, environment_steps: int = 0,
     task = dataclasses.replace(task, num_candidates=num_candidates or task.num_candidates,
                                slate_size=slate_size or task.slate_size)
     run_seed = seeds.as_seed(seed)
-    env = task.environment(train_users, seeds.fold_in(run_seed, 0))
+    train_users = train_users if agent in LEARNERS else 0
+    # Fixed policies only need the environment's specs.
+    env = task.environment(max(train_users, 1), seeds.fold_in(run_seed, 0))
     made = make_agent(task, agent, env, seeds.fold_in(run_seed, 3))
     curve: list[CurvePoint] = []
     train_seconds = 0.0
