@@ -5,6 +5,8 @@ variable, a multinomial-logit choice among the slate plus "no click", reward 1 p
 per-user `done` once the clock reaches that user's horizon (2, 3, 4, ... steps).
 """
 
+import math
+
 import pytest
 import tensorflow as tf
 import tensorflow_probability as tfp
@@ -55,6 +57,18 @@ def recs_network(num_users: int) -> Network:
 ENV_ARGS = dict(observation={"user": ["interest"], "response": ["choice"]},
                 shared_observation={"corpus": None}, reward=("response", "reward"),
                 done=("user", "done"))
+
+
+@pytest.fixture(name="assert_beats")
+def fixture_assert_beats():
+    """`assert_beats(better, worse)`: `better`'s mean return exceeds `worse`'s by more than 3
+    standard errors of the difference (two `EvaluationResult`s, treated as independent)."""
+
+    def check(better, worse):
+        difference_se = math.hypot(better.ci95_half_width, worse.ci95_half_width) / 1.96
+        assert better.mean_return - worse.mean_return > 3 * difference_se, (better, worse)
+
+    return check
 
 
 @pytest.fixture(name="make_network")

@@ -68,12 +68,10 @@ def test_random_policy_reproduces_the_reference_return(random_result):
     assert abs(random_result.mean_return - REFERENCE_RETURN) < tolerance, random_result
 
 
-def test_myopic_policy_beats_random_on_the_same_seeds(random_result):
+def test_myopic_policy_beats_random_on_the_same_seeds(random_result, assert_beats):
     myopic = evaluate(interest_evolution(USERS, CANDIDATES, SLATE), myopic_policy(small_env()),
                       USERS, seed=5)
-    difference_se = math.hypot(myopic.ci95_half_width, random_result.ci95_half_width) / 1.96
-    assert myopic.mean_return - random_result.mean_return > 3 * difference_se, (
-        myopic, random_result)
+    assert_beats(myopic, random_result)
 
 
 def test_evaluate_takes_a_factory_and_checks_the_user_count():

@@ -203,10 +203,10 @@ def fixture_random_result():
 
 
 @pytest.mark.parametrize("algorithm", ["ucb1", "thompson"])
-def test_cluster_bandit_beats_random_on_interest_exploration(algorithm, random_result):
+def test_cluster_bandit_beats_random_on_interest_exploration(algorithm, random_result,
+                                                            assert_beats):
     baseline = random_result
     bandit = evaluate(interest_exploration(USERS, 10, 2),
                       ClusterBanditPolicy(*env_specs(), algorithm=algorithm), USERS, seed=SEED,
                       max_steps=STEPS)
-    difference_se = math.hypot(bandit.ci95_half_width, baseline.ci95_half_width) / 1.96
-    assert bandit.mean_return - baseline.mean_return > 3 * difference_se, (bandit, baseline)
+    assert_beats(bandit, baseline)

@@ -86,7 +86,8 @@ def test_summaries_checkpoints_and_curve_are_written(tmp_path):
     assert curve == ["0", "10", "20", "30", "40"]
     assert [point.environment_steps for point in result.curve] == [0, 10, 20, 30, 40]
     steps = sorted(int(path.rsplit("-", 1)[1].split(".")[0])
-                   for path in os.listdir(tmp_path / "checkpoints") if path.startswith("ckpt-") and path.endswith(".index"))
+                   for path in os.listdir(tmp_path / "checkpoints")
+                   if path.startswith("ckpt-") and path.endswith(".index"))
     assert set(steps) == {15, 30, 40}
     tags = set()
     for name in os.listdir(tmp_path / "summaries"):
