@@ -10,7 +10,7 @@ import numpy as np
 import tensorflow as tf
 from tf_agents.policies import tf_policy
 
-from recsim_ng.applications.recsim_v1.environment import OBSERVATION_VARIABLES
+from recsim_ng.applications.recsim_v1.environment import ADAPTER_FIELDS
 from recsim_ng.core import Network
 from recsim_ng.lib import seeds
 from recsim_ng.rl.tf_agents_env import TFAgentsEnvironment
@@ -31,8 +31,7 @@ def v1_environment(network: Network, seed: seeds.Seed = 0,
     """The TF-Agents environment of a RecSim v1 network (`recsim_ng.applications.recsim_v1`):
     observation `{"observation": {user, doc}, "response": {...}}`, action `slate`; episodes are
     truncated after `max_episode_steps` steps if given (v1's runner cap)."""
-    return TFAgentsEnvironment(network, observation={name: None for name in OBSERVATION_VARIABLES},
-                               reward=("reward", "reward"), done=("reward", "done"), seed=seed,
+    return TFAgentsEnvironment(network, **ADAPTER_FIELDS, seed=seed,
                                max_episode_steps=max_episode_steps)
 
 

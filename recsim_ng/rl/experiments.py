@@ -65,13 +65,18 @@ def _long_term_satisfaction_reward() -> ClickProbability:
         recsim_v1.LongTermSatisfaction(1, 10, 2, True, False))
 
 
+def _task(name: str, myopic_score: Callable[[], ClickProbability],
+          click_probability: Callable[[], ClickProbability] | None) -> Task:
+    """The task `name` at its `recsim_v1.V1_SETTINGS` sizes."""
+    setting = recsim_v1.V1_SETTINGS[name]
+    return Task(name, setting.network, setting.num_candidates, setting.slate_size, myopic_score,
+                click_probability, setting.max_episode_steps)
+
+
 TASKS = {task.name: task for task in (
-    Task("interest_evolution", recsim_v1.interest_evolution, 10, 3, _interest_evolution_click,
-         _interest_evolution_click),
-    Task("interest_exploration", recsim_v1.interest_exploration, 10, 2,
-         _interest_exploration_click, _interest_exploration_click, max_episode_steps=100),
-    Task("long_term_satisfaction", recsim_v1.long_term_satisfaction, 10, 2,
-         _long_term_satisfaction_reward, None),
+    _task("interest_evolution", _interest_evolution_click, _interest_evolution_click),
+    _task("interest_exploration", _interest_exploration_click, _interest_exploration_click),
+    _task("long_term_satisfaction", _long_term_satisfaction_reward, None),
 )}
 
 # name -> the SlateQ config of v1's agent of that kind

@@ -27,36 +27,22 @@ overridden there; build a `GymEnv` / `GymVectorEnv` from the network function fo
 from __future__ import annotations
 
 import functools
-from typing import Callable, NamedTuple
 
 import gymnasium
 
-from recsim_ng.applications.recsim_v1 import (OBSERVATION_VARIABLES, interest_evolution,
-                                              interest_exploration, long_term_satisfaction)
+from recsim_ng.applications.recsim_v1 import ADAPTER_FIELDS, V1_SETTINGS, V1Setting
 from recsim_ng.core import Network
 from recsim_ng.rl.gym_env import register_env
 
-
-class V1GymSettings(NamedTuple):
-    """How one id builds its network: `network(num_users, num_candidates, slate_size)`."""
-
-    network: Callable[..., Network]
-    num_candidates: int
-    slate_size: int
-    max_episode_steps: int | None  # a `TimeLimit`; None where the environment ends episodes
-
-
-V1_GYM_IDS: dict[str, V1GymSettings] = {
-    # Episodes end when the user's time budget (200) runs out.
-    "recsim_ng/InterestEvolution-v1": V1GymSettings(interest_evolution, 10, 3, None),
-    # v1 never terminates interest exploration; the episode is truncated after 100 steps.
-    "recsim_ng/InterestExploration-v1": V1GymSettings(interest_exploration, 10, 2, 100),
-    # The budget of 60 steps terminates every episode after exactly 60 steps.
-    "recsim_ng/LongTermSatisfaction-v1": V1GymSettings(long_term_satisfaction, 10, 2, None),
+# Each id is its environment at the sizes of `V1_SETTINGS`.
+V1_GYM_IDS: dict[str, V1Setting] = {
+    "recsim_ng/InterestEvolution-v1": V1_SETTINGS["interest_evolution"],
+    "recsim_ng/InterestExploration-v1": V1_SETTINGS["interest_exploration"],
+    "recsim_ng/LongTermSatisfaction-v1": V1_SETTINGS["long_term_satisfaction"],
 }
 
 
-def _make_network(settings: V1GymSettings, num_users: int) -> Network:
+def _make_network(settings: V1Setting, num_users: int) -> Network:
     """The id's network for `num_users` users."""
     return settings.network(num_users, settings.num_candidates, settings.slate_size)
 
@@ -67,6 +53,4 @@ def register_v1_environments() -> None:
         if env_id in gymnasium.registry:
             continue
         register_env(env_id, functools.partial(_make_network, settings),
-                     observation={name: None for name in OBSERVATION_VARIABLES},
-                     reward=("reward", "reward"), done=("reward", "done"),
-                     max_episode_steps=settings.max_episode_steps, action="slate")
+                     max_episode_steps=settings.max_episode_steps, **ADAPTER_FIELDS)

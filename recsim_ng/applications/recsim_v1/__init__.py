@@ -1,7 +1,7 @@
 """RecSim v1's three environments as batched networks, with the slate as the agent's input."""
 
-from recsim_ng.applications.recsim_v1.environment import (OBSERVATION_VARIABLES, V1Environment,
-                                                          environment_network,
+from recsim_ng.applications.recsim_v1.environment import (ADAPTER_FIELDS, OBSERVATION_VARIABLES,
+                                                          V1Environment, environment_network,
                                                           uniform_slate_distribution)
 from recsim_ng.applications.recsim_v1.interest_evolution import (InterestEvolution,
                                                                  interest_evolution)
@@ -9,7 +9,9 @@ from recsim_ng.applications.recsim_v1.interest_exploration import (InterestExplo
                                                                    interest_exploration)
 from recsim_ng.applications.recsim_v1.long_term_satisfaction import (LongTermSatisfaction,
                                                                      long_term_satisfaction)
+from recsim_ng.applications.recsim_v1.settings import V1_SETTINGS, V1Setting
 
-__all__ = ["InterestEvolution", "InterestExploration", "LongTermSatisfaction",
-           "OBSERVATION_VARIABLES", "V1Environment", "environment_network", "interest_evolution",
-           "interest_exploration", "long_term_satisfaction", "uniform_slate_distribution"]
+__all__ = ["ADAPTER_FIELDS", "InterestEvolution", "InterestExploration", "LongTermSatisfaction",
+           "OBSERVATION_VARIABLES", "V1_SETTINGS", "V1Environment", "V1Setting",
+           "environment_network", "interest_evolution", "interest_exploration",
+           "long_term_satisfaction", "uniform_slate_distribution"]

@@ -46,6 +46,9 @@ from recsim_ng.lib.space import box, discrete
 tfd = tfp.distributions
 
 OBSERVATION_VARIABLES = ("observation", "response")
+# How the RL adapters (TF-Agents and Gymnasium) read a v1 network.
+ADAPTER_FIELDS = {"observation": {name: None for name in OBSERVATION_VARIABLES},
+                  "reward": ("reward", "reward"), "done": ("reward", "done"), "action": "slate"}
 
 
 class V1Environment(abc.ABC):

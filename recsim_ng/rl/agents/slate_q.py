@@ -1,15 +1,15 @@
 """SlateQ (Ie et al. 2019): slate values from an item-level Q network and the choice model.
 
 Q(s, A) = sum_{i in A} P(i | s, A) Q(s, i) with one item tower shared by every candidate
-(`ItemNetwork`) and the environment's conditional choice model, read off a `ClickProbability`
-(see `recsim_ng.rl.agents.slate_optimization`). As in v1, only transitions with a click train the
-network: the clicked item's target is its reward plus the discounted next slate value V'(s'),
-with the target network evaluated on the *next* states (v1 fed it the current ones, its issue
-#26; `v1_target_on_current_states=True` reproduces that). V' is SARSA's (the slate actually served next) or Q-learning's (the slate the target
-network's chosen optimiser picks: top-k, greedy or exact); slates are served by an optimiser
-too. v1's named agents map to configs, e.g. `slate_topk_sarsa` = SARSA with top-k serving,
-`slate_greedy_greedy_q` = Q-learning, greedy target and serving, `myopic_slate_topk_sarsa` =
-gamma 0.
+(`ItemNetwork`) and the environment's conditional choice model, read off a `ClickProbability` (see
+`recsim_ng.rl.agents.slate_optimization`). As in v1, only transitions with a click train the
+network: the clicked item's target is its reward plus the discounted next slate value V'(s'), with
+the target network evaluated on the *next* states (v1 fed it the current ones, its issue #26;
+`v1_target_on_current_states=True` reproduces that). V' is SARSA's (the slate actually served next)
+or Q-learning's (the slate the target network's chosen optimiser picks: top-k, greedy or exact);
+slates are served by an optimiser too. v1's named agents map to configs, e.g. `slate_topk_sarsa` =
+SARSA with top-k serving, `slate_greedy_greedy_q` = Q-learning, greedy target and serving,
+`myopic_slate_topk_sarsa` = gamma 0.
 """
 
 from __future__ import annotations
