@@ -8,11 +8,8 @@ A variable's function may return, per field:
   `tfd.JointDistributionNamed`; parameters with defaults that name no field keep their default.
 Fields resolve in order, so a callable sees the draws of the fields before it.
 
-Draws are made by an XLA-compiled sampler in every mode. TensorFlow's own stateless kernels and
-XLA's produce different bits from the same seed, so compiling every draw with XLA is what makes
-eager, graph and XLA runs of one seed draw the same values. Log-probs are ordinary TensorFlow
-ops (XLA has no kernel for some, e.g. the log-determinant of a full-matrix scale), so they agree
-across modes to float rounding.
+Draws come from raw Philox words (`recsim_ng.lib.draws`), so a seed gives the same uniforms in
+eager, graph and XLA mode; what is computed from them agrees to float rounding across modes.
 """
 
 from __future__ import annotations
@@ -25,23 +22,17 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from recsim_ng.core import Value, Variable
-from recsim_ng.lib import seeds
+from recsim_ng.lib import draws, seeds
 
 tfd = tfp.distributions
 
 LogProbs = dict[str, dict[str, tf.Tensor]]  # variable -> dotted field -> log-prob tensor
 
 
-@tf.function(jit_compile=True, autograph=False)
-def _xla_sample(distribution: tfd.Distribution, seed: tf.Tensor) -> tf.Tensor:
-    return distribution.sample(seed=seed)
-
-
 def sample(distribution: tfd.Distribution, seed: tf.Tensor) -> tf.Tensor:
-    """One draw from `distribution`, identical in eager, graph and XLA mode for one seed."""
-    if isinstance(distribution, tf.__internal__.CompositeTensor):
-        return _xla_sample(distribution, seed)
-    return distribution.sample(seed=seed)  # Not passable to a tf.function; drawn in place.
+    """One draw from `distribution`, from the same uniforms in eager, graph and XLA mode."""
+    with draws.exact_sampling():
+        return distribution.sample(seed=seed)
 
 
 def is_random(leaf: Any) -> bool:

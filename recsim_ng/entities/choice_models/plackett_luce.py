@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import tensorflow as tf
 import tensorflow_probability as tfp
+from tensorflow_probability.python.internal import samplers
+
+from recsim_ng.lib.draws import inverse_cdf_index
 
 tfd = tfp.distributions
 
@@ -53,17 +56,28 @@ class TruncatedPlackettLuce(tfd.AutoCompositeTensorDistribution):
         return tf.constant([self._num_choices], tf.int32)
 
     def _sample_n(self, n: int, seed: tf.Tensor | int | None = None) -> tf.Tensor:
-        # Sorting Gumbel-perturbed logits draws a full Plackett-Luce ranking; its prefix up to the
-        # first no-choice has exactly the law of the sequential picks. Padding with -inf slots
-        # (indices above K) covers num_choices > K + 1.
-        shape = tf.concat([[n], tf.shape(self._logits)], 0)
-        gumbel = tfd.Gumbel(tf.zeros([], self._logits.dtype), 1.0).sample(shape, seed=seed)
-        perturbed = self._logits + gumbel
-        padding = tf.fill(tf.concat([shape[:-1], [self._num_choices]], 0),
-                          tf.constant(-float("inf"), self._logits.dtype))
-        _, order = tf.math.top_k(tf.concat([perturbed, padding], -1), k=self._num_choices)
-        nochoice = tf.shape(self._logits)[-1] - 1
-        ended = tf.cumsum(tf.cast(order >= nochoice, tf.int32), axis=-1) > 0
+        # The sequential picks themselves, each by the inverse CDF of one uniform over the
+        # options not yet picked (renormalised, so large logit gaps cannot underflow them all):
+        # num_choices uniforms per list rather than one per option.
+        logits = self._logits
+        uniforms = samplers.uniform(
+            tf.concat([[n], tf.shape(logits)[:-1], [self._num_choices]], 0),
+            dtype=logits.dtype, seed=seed)
+        remaining = tf.broadcast_to(logits, tf.concat([[n], tf.shape(logits)], 0))
+        num_options = tf.shape(logits)[-1]
+        nochoice = num_options - 1
+        minus_inf = tf.constant(-float("inf"), logits.dtype)
+        picks = []
+        for position in range(self._num_choices):
+            top = tf.reduce_max(remaining, -1, keepdims=True)
+            weights = tf.exp(remaining - tf.where(top > minus_inf, top, tf.zeros_like(top)))
+            pick = inverse_cdf_index(weights, uniforms[..., position])
+            picks.append(pick)
+            taken = tf.one_hot(tf.where(pick == nochoice, num_options, pick), num_options,
+                               on_value=True, off_value=False)
+            remaining = tf.where(taken, minus_inf, remaining)
+        order = tf.stack(picks, -1)
+        ended = tf.cumsum(tf.cast(order == nochoice, tf.int32), axis=-1) > 0
         return tf.where(ended, nochoice, order)
 
     def _log_prob(self, x: tf.Tensor) -> tf.Tensor:
