@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple, Sequence
+from typing import Any, Callable, Mapping, NamedTuple, Sequence
 
 import tensorflow as tf
 
@@ -13,52 +13,61 @@ from recsim_ng.lib.sampling import FieldResolver, LogProbs, mismatch
 from recsim_ng.lib.trajectory_io import validate_trajectory
 
 Flat = dict[str, dict[str, tf.Tensor]]  # variable -> dotted field -> tensor
-LOG_PROB_SUFFIX = "_log_prob"
+FieldSelection = Mapping[str, Sequence[str] | None]  # variable -> its fields (None: all fields)
+Summarize = Callable[[dict[str, Value]], Mapping[str, tf.Tensor]]
+
+
+class Trajectory(dict):
+    """`{variable: Value}` of fields stacked on a leading time axis (index 0: the initial step),
+    with the recorded log-probs beside them in `log_probs` (empty unless recorded)."""
+
+    def __init__(self, values: Mapping[str, Value], log_probs: Mapping[str, Value] | None = None):
+        super().__init__(values)
+        self.log_probs: dict[str, Value] = dict(log_probs or {})
 
 
 class SimulationState(NamedTuple):
-    """Where a step-wise simulation stands: the network value, the run seed and the step index."""
+    """Where a step-wise simulation stands: the network value, the run seed, the step index and
+    the log-probs of that step's draws (when recorded)."""
 
     value: dict[str, Value]
     seed: tf.Tensor
     step: tf.Tensor
+    log_probs: dict[str, Value] = {}
 
 
 class TFRuntime:
-    """Simulates a network: whole trajectories, final values, or step by step.
+    """Simulates a network: whole trajectories, final values, streamed summaries, or step by step.
 
     Each entry point is one `tf.function` (XLA-compiled with `jit_compile=True`) traced once
-    per shape: new seeds and new starting values or inputs of the same shapes reuse it. With
-    `record_log_probs`, every result also holds a `"<variable>_log_prob"` entry per variable with
-    random fields: the log-prob of each random field's value at that step (0 where the field was
-    not drawn, e.g. at a given starting value). Variables named in `inputs` are fed from outside
-    at every `step` (the hook RL adapters use).
+    per shape: new seeds and new starting values or inputs of the same shapes reuse it. Called
+    inside a `tf.function` of your own, an entry point becomes part of that function instead (so a
+    training step compiled with XLA differentiates through the whole simulation). With
+    `record_log_probs`, results carry the log-prob of each random field's value at each step (0
+    where the field was not drawn, e.g. at a given starting value). Variables named in `inputs`
+    are fed from outside at every `step` (the hook RL adapters use).
     """
 
     def __init__(self, network: Network, jit_compile: bool = False,
                  record_log_probs: bool = False, inputs: Sequence[str] = ()):
         self._network = network
-        self._names = frozenset(v.name for v in network.variables)
+        self._names = tuple(v.name for v in network.variables)
         self._record = record_log_probs
         for name in inputs:
             network.variable(name)
         self._inputs = tuple(inputs)
-        if record_log_probs:
-            clashes = [name for name in self._names if name.endswith(LOG_PROB_SUFFIX)
-                       and name[:-len(LOG_PROB_SUFFIX)] in self._names]
-            if clashes:
-                raise ValueError(f"variables {clashes} clash with recorded log-prob names")
         self._log_prob_templates: dict[tuple[str, ...], dict[str, dict[str, tf.TensorSpec]]] = {}
         self.trace_count = 0
-        compile_fn = self._compiler(jit_compile)
-        self._trajectory_fn = compile_fn(self._trajectory)
-        self._execute_fn = compile_fn(self._execute)
-        self._reset_fn = compile_fn(self._reset)
-        self._step_fn = compile_fn(self._step)
+        self._compiled = {name: self._compiler(jit_compile)(getattr(self, name))
+                          for name in ("_trajectory", "_execute", "_reset", "_step")}
 
     @staticmethod
     def _compiler(jit_compile: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         return lambda fn: tf.function(fn, jit_compile=jit_compile, autograph=False)
+
+    def _run(self, name: str, *args: Any) -> Any:
+        """The compiled entry point, or its body when already inside a `tf.function`."""
+        return (getattr(self, name) if tf.inside_function() else self._compiled[name])(*args)
 
     @property
     def network(self) -> Network:
@@ -66,18 +75,21 @@ class TFRuntime:
 
     # Public API: Values in and out; the compiled functions see only nested dicts of tensors.
 
-    def trajectory(self, length: int, seed: seeds.Seed, starting_value: NetworkValue | None = None,
-                   observed: NetworkValue | None = None,
-                   check_observed: bool = True) -> dict[str, Value]:
+    def trajectory(self, length: int, seed: seeds.Seed | None,
+                   starting_value: NetworkValue | None = None,
+                   observed: NetworkValue | None = None, check_observed: bool = True,
+                   fields: FieldSelection | None = None) -> Trajectory:
         """Values at steps 0 .. length-1 stacked on a leading time axis; 0 is the initial step.
 
-        `observed` holds logged fields (time-stacked, any subset of variables and fields): the
-        simulation is conditioned on them, i.e. they replace the draws and are scored when log
-        probs are recorded, while the other fields are simulated given them. Deterministic
-        fields are always computed; with concrete data and `check_observed`, an observed one
-        that differs from the computed values is an error naming it (turn the check off for
-        latent values at steps where their field is not drawn, as HMC states have).
-        `observed` excludes `starting_value`.
+        `fields` keeps only some fields (`{variable: [field, ...] or None for all}`; default:
+        every field), which saves the memory of the others. `observed` holds logged fields
+        (time-stacked, any subset of variables and fields): the simulation is conditioned on
+        them, i.e. they replace the draws and are scored when log-probs are recorded, while the
+        other fields are simulated given them. With `seed=None` nothing may be drawn: every
+        random field must be observed. Deterministic fields are always computed; with concrete
+        data and `check_observed`, an observed one that differs from the computed values is an
+        error naming it (turn the check off for latent values at steps where their field is not
+        drawn, as HMC states have). `observed` excludes `starting_value`.
         """
         if not isinstance(length, int) or length < 1:
             raise ValueError(f"trajectory length must be a positive int, got {length!r}")
@@ -85,52 +97,72 @@ class TFRuntime:
             raise ValueError("give either starting_value or observed: both would set step 0")
         start = self._flat_start(starting_value)
         logged = self._flat_observed(observed, length)
-        result = unflatten_network_value(
-            self._trajectory_fn(length, seeds.as_seed(seed), start, logged))
+        kept = self._selected(fields)
+        run_seed = None if seed is None else seeds.as_seed(seed)
+        values, log_probs, mismatches = self._run("_trajectory", length, run_seed, start, logged,
+                                                  kept)
         if check_observed and tf.executing_eagerly():
-            for name, fields in logged.items():
-                for field, values in fields.items():
-                    if mismatch(result[name].get(field), values) > 1.0:
+            for name, by_field in mismatches.items():
+                for field, distance in by_field.items():
+                    if distance > 1.0:
                         raise ValueError(
-                            f"observed variable {name!r}, field {field!r}: the field is"
-                            " deterministic and the network computes other values")
-        return result
+                            f"observed variable {name!r}, field {field!r}: the logged values"
+                            " differ from what the network computes (the field is deterministic)")
+        return Trajectory(unflatten_network_value(values), unflatten_network_value(log_probs))
 
     def execute(self, num_steps: int, seed: seeds.Seed,
                 starting_value: NetworkValue | None = None) -> dict[str, Value]:
         """The value after `num_steps` steps from the initial step (or `starting_value`)."""
+        return self.stream(num_steps, seed, None, starting_value)[0]
+
+    def stream(self, num_steps: int, seed: seeds.Seed, summarize: Summarize | None,
+               starting_value: NetworkValue | None = None
+               ) -> tuple[dict[str, Value], dict[str, tf.Tensor]]:
+        """The value after `num_steps` steps, and `summarize(value)` at steps 0 .. num_steps.
+
+        Only the current value and the summaries are kept, so memory does not grow with the
+        number of steps: `summarize` reduces a step's value to small tensors (`{name: tensor}`,
+        e.g. a mean over users), returned stacked on a leading time axis. Pass the same function
+        object on every call: a new one traces the program again.
+        """
         if not isinstance(num_steps, int) or num_steps < 0:
             raise ValueError(f"num_steps must be a non-negative int, got {num_steps!r}")
         start = self._flat_start(starting_value)
-        return unflatten_network_value(
-            self._execute_fn(tf.constant(num_steps), seeds.as_seed(seed), start))
+        final, summaries = self._run("_execute", tf.constant(num_steps), seeds.as_seed(seed),
+                                     start, summarize)
+        return unflatten_network_value(final), summaries
 
     def reset(self, seed: seeds.Seed, inputs: NetworkValue | None = None) -> SimulationState:
         """The initial step; input variables not in `inputs` use their own initial value."""
         run_seed = seeds.as_seed(seed)
-        value = self._reset_fn(run_seed, self._flat_inputs(inputs, required=False))
-        return SimulationState(unflatten_network_value(value), run_seed, tf.constant(0))
+        value, log_probs = self._run("_reset", run_seed, self._flat_inputs(inputs, required=False))
+        return SimulationState(unflatten_network_value(value), run_seed, tf.constant(0),
+                               unflatten_network_value(log_probs))
 
     def step(self, state: SimulationState, inputs: NetworkValue | None = None) -> SimulationState:
         """One step from `state`, with every input variable's value taken from `inputs`."""
-        flat_state = flatten_network_value(self._without_log_probs(state.value))
+        flat_state = self._flat_values(state.value)
         next_step = state.step + 1
-        value = self._step_fn(flat_state, state.seed, next_step,
-                              self._flat_inputs(inputs, required=True))
-        return SimulationState(unflatten_network_value(value), state.seed, next_step)
+        value, log_probs = self._run("_step", flat_state, state.seed, next_step,
+                                     self._flat_inputs(inputs, required=True))
+        return SimulationState(unflatten_network_value(value), state.seed, next_step,
+                               unflatten_network_value(log_probs))
 
     # Conversions at the boundary.
 
-    def _flat_start(self, starting_value: NetworkValue | None) -> Flat | None:
-        if starting_value is None:
-            return None
-        starting_value = self._without_log_probs(starting_value)
-        missing = [v.name for v in self._network.variables if v.name not in starting_value]
+    def _flat_values(self, network_value: NetworkValue) -> Flat:
+        unknown = [name for name in network_value if name not in self._names]
+        missing = [name for name in self._names if name not in network_value]
+        if unknown:
+            raise ValueError(f"values for unknown variables {unknown}")
         if missing:
-            raise ValueError(f"starting_value lacks variables {missing}")
+            raise ValueError(f"the network value lacks variables {missing}")
         return {v.name: {k: tf.convert_to_tensor(x) for k, x in
-                         v.typecheck(starting_value[v.name]).as_dict.items()}
+                         v.typecheck(network_value[v.name]).as_dict.items()}
                 for v in self._network.variables}
+
+    def _flat_start(self, starting_value: NetworkValue | None) -> Flat | None:
+        return None if starting_value is None else self._flat_values(starting_value)
 
     def _flat_observed(self, observed: NetworkValue | None, length: int) -> Flat:
         if observed and tf.executing_eagerly():  # Concrete data: names, dtypes, NaNs, spaces.
@@ -161,24 +193,28 @@ class TFRuntime:
                        self._network.variable(name).typecheck(val).as_dict.items()}
                 for name, val in inputs.items()}
 
-    def _without_log_probs(self, network_value: NetworkValue) -> dict[str, Value]:
-        """The variables' values, without recorded log-probs; any other name is an error."""
-        unknown = [name for name in network_value if name not in self._names and not (
-            name.endswith(LOG_PROB_SUFFIX) and name[:-len(LOG_PROB_SUFFIX)] in self._names)]
-        if unknown:
-            raise ValueError(f"values for unknown variables {unknown}")
-        return {name: val for name, val in network_value.items() if name in self._names}
+    def _selected(self, fields: FieldSelection | None) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """The kept `(variable, its fields)`, a hashable argument of the compiled function."""
+        fields = {v.name: None for v in self._network.variables} if fields is None else fields
+        kept = []
+        for name, names in fields.items():
+            specs = self._network.variable(name).spec.as_dict
+            unknown = [field for field in names or () if field not in specs]
+            if unknown:
+                raise ValueError(f"fields: variable {name!r} has no fields {unknown}")
+            kept.append((name, tuple(specs if names is None else names)))
+        return tuple(kept)
 
     # Traced building blocks.
 
-    def _initial(self, run_seed: tf.Tensor, given: Flat,
+    def _initial(self, run_seed: tf.Tensor | None, given: Flat,
                  observed: Flat | None = None) -> tuple[Flat, LogProbs]:
         resolver = FieldResolver(self._field_seeds(run_seed, 0), _at_step(observed, 0),
                                  record_log_probs=self._record)
         value = self._network.initial_step(resolver, unflatten_network_value(given))
         return flatten_network_value(value), resolver.log_probs
 
-    def _transition(self, state: Flat, run_seed: tf.Tensor, step: tf.Tensor, given: Flat,
+    def _transition(self, state: Flat, run_seed: tf.Tensor | None, step: tf.Tensor, given: Flat,
                     observed: Flat | None = None) -> tuple[Flat, LogProbs]:
         resolver = FieldResolver(self._field_seeds(run_seed, step), _at_step(observed, step),
                                  record_log_probs=self._record)
@@ -186,23 +222,20 @@ class TFRuntime:
                                    unflatten_network_value(given))
         return flatten_network_value(value), resolver.log_probs
 
-    def _field_seeds(self, run_seed: tf.Tensor, step: int | tf.Tensor) -> seeds.FieldSeeds:
+    def _field_seeds(self, run_seed: tf.Tensor | None,
+                     step: int | tf.Tensor) -> seeds.FieldSeeds | None:
+        if run_seed is None:
+            return None
         names = [(v.name, field) for v in self._network.variables for field in v.spec.as_dict]
         return seeds.FieldSeeds(seeds.step_seed(run_seed, step), names)
 
-    def _with_log_probs(self, state: Flat, log_probs: LogProbs, reference: Flat,
-                        fed: tuple[str, ...] = ()) -> Flat:
-        """`state` plus its log-prob entries, zero-filled to a fixed structure across steps."""
+    def _filled(self, log_probs: LogProbs, reference: Flat, fed: tuple[str, ...] = ()) -> Flat:
+        """`log_probs` zero-filled to the same structure at every step (empty unless recorded)."""
         if not self._record:
-            return state
-        template = self._template(reference, fed)
-        full = dict(state)
-        for name, fields in template.items():
-            recorded = log_probs.get(name, {})
-            full[name + LOG_PROB_SUFFIX] = {
-                field: recorded[field] if field in recorded else tf.zeros(spec.shape, spec.dtype)
-                for field, spec in fields.items()}
-        return full
+            return {}
+        return {name: {field: log_probs.get(name, {}).get(field, tf.zeros(spec.shape, spec.dtype))
+                       for field, spec in fields.items()}
+                for name, fields in self._template(reference, fed).items()}
 
     def _template(self, state: Flat, fed: tuple[str, ...]) -> dict[str, dict[str, tf.TensorSpec]]:
         """Which fields are random in either phase, and their log-prob shapes (traced once)."""
@@ -225,74 +258,111 @@ class TFRuntime:
             self._log_prob_templates[fed] = template
         return self._log_prob_templates[fed]
 
-    def _start(self, run_seed: tf.Tensor, start: Flat | None, observed: Flat | None = None) -> Flat:
+    def _start(self, run_seed: tf.Tensor | None, start: Flat | None,
+               observed: Flat | None = None) -> tuple[Flat, Flat]:
         if start is None:
             state, log_probs = self._initial(run_seed, {}, observed)
         else:
             state, log_probs = start, {}
-        return self._with_log_probs(state, log_probs, state)
+        return state, self._filled(log_probs, state)
 
-    def _advance(self, state: Flat, run_seed: tf.Tensor, step: tf.Tensor,
-                 observed: Flat | None = None) -> Flat:
-        plain = {name: fields for name, fields in state.items() if name in self._names}
-        next_state, log_probs = self._transition(plain, run_seed, step, {}, observed)
-        return self._with_log_probs(next_state, log_probs, plain)
+    def _advance(self, state: Flat, run_seed: tf.Tensor | None, step: tf.Tensor,
+                 observed: Flat | None = None) -> tuple[Flat, Flat]:
+        next_state, log_probs = self._transition(state, run_seed, step, {}, observed)
+        return next_state, self._filled(log_probs, state)
 
     def _shape_invariants(self, state: Flat) -> Flat:
         invariants = {name: val.as_dict for name, val in self._network.invariants().items()}
-        return {name: {field: invariants[name][field] if name in invariants else tensor.shape
-                       for field, tensor in fields.items()}
+        return {name: {field: invariants[name][field] for field in fields}
                 for name, fields in state.items()}
 
     # The compiled entry points.
 
-    def _trajectory(self, length: int, run_seed: tf.Tensor, start: Flat | None,
-                    observed: Flat) -> Flat:
+    def _trajectory(self, length: int, run_seed: tf.Tensor | None, start: Flat | None,
+                    observed: Flat, kept: tuple[tuple[str, tuple[str, ...]], ...]
+                    ) -> tuple[Flat, Flat, Flat]:
         self.trace_count += 1
-        state = self._start(run_seed, start, observed)
+        state, log_probs = self._start(run_seed, start, observed)
+        invariants = self._shape_invariants(state)
+
+        def records(state: Flat, log_probs: Flat) -> tuple[Flat, Flat]:
+            return {name: {f: state[name][f] for f in fields} for name, fields in kept}, log_probs
+
+        record_shapes = ({name: {f: invariants[name][f] for f in fields} for name, fields in kept},
+                         tf.nest.map_structure(lambda x: x.shape, log_probs))
         arrays = tf.nest.map_structure(
             lambda x, shape: tf.TensorArray(x.dtype, size=length, element_shape=shape).write(0, x),
-            state, self._shape_invariants(state))
+            records(state, log_probs), record_shapes)
+        mismatches = _mismatches(state, observed, 0)
 
-        def body(step: tf.Tensor, state: Flat, arrays: Flat) -> tuple[tf.Tensor, Flat, Flat]:
-            state = self._advance(state, run_seed, step, observed)
-            arrays = tf.nest.map_structure(lambda a, x: a.write(step, x), arrays, state)
+        def body(step: tf.Tensor, state: Flat, arrays: Any, worst: Flat) -> tuple[Any, ...]:
+            state, log_probs = self._advance(state, run_seed, step, observed)
+            arrays = tf.nest.map_structure(lambda a, x: a.write(step, x), arrays,
+                                           records(state, log_probs))
+            worst = tf.nest.map_structure(tf.maximum, worst, _mismatches(state, observed, step))
+            return step + 1, state, arrays, worst
+
+        _, _, arrays, mismatches = tf.while_loop(
+            lambda step, *_: step < length, body, (tf.constant(1), state, arrays, mismatches),
+            shape_invariants=(tf.TensorShape([]), invariants,
+                              tf.nest.map_structure(lambda _: None, arrays),
+                              tf.nest.map_structure(lambda x: x.shape, mismatches)),
+            maximum_iterations=length - 1)
+        values, log_probs = tf.nest.map_structure(lambda a: a.stack(), arrays)
+        return values, log_probs, mismatches
+
+    def _execute(self, num_steps: tf.Tensor, run_seed: tf.Tensor, start: Flat | None,
+                 summarize: Summarize | None) -> tuple[Flat, dict[str, tf.Tensor]]:
+        self.trace_count += 1
+        state, _ = self._start(run_seed, start)
+        summaries = self._summaries(summarize, state)
+        arrays = {key: tf.TensorArray(x.dtype, size=num_steps + 1, element_shape=x.shape).write(
+                      0, x) for key, x in summaries.items()}
+
+        def body(step: tf.Tensor, state: Flat, arrays: dict[str, tf.TensorArray]
+                 ) -> tuple[tf.Tensor, Flat, dict[str, tf.TensorArray]]:
+            state, _ = self._advance(state, run_seed, step)
+            arrays = {key: arrays[key].write(step, x)
+                      for key, x in self._summaries(summarize, state).items()}
             return step + 1, state, arrays
 
-        _, _, arrays = tf.while_loop(
-            lambda step, *_: step < length, body, (tf.constant(1), state, arrays),
+        _, state, arrays = tf.while_loop(
+            lambda step, *_: step <= num_steps, body, (tf.constant(1), state, arrays),
             shape_invariants=(tf.TensorShape([]), self._shape_invariants(state),
-                              tf.nest.map_structure(lambda _: None, arrays)),
-            maximum_iterations=length - 1)
-        return tf.nest.map_structure(lambda a: a.stack(), arrays)
-
-    def _execute(self, num_steps: tf.Tensor, run_seed: tf.Tensor, start: Flat | None) -> Flat:
-        self.trace_count += 1
-        state = self._start(run_seed, start)
-
-        def body(step: tf.Tensor, state: Flat) -> tuple[tf.Tensor, Flat]:
-            return step + 1, self._advance(state, run_seed, step)
-
-        _, state = tf.while_loop(
-            lambda step, _: step <= num_steps, body, (tf.constant(1), state),
-            shape_invariants=(tf.TensorShape([]), self._shape_invariants(state)),
+                              {key: None for key in arrays}),
             maximum_iterations=num_steps)
-        return state
+        return state, {key: array.stack() for key, array in arrays.items()}
 
-    def _reset(self, run_seed: tf.Tensor, given: Flat) -> Flat:
+    @staticmethod
+    def _summaries(summarize: Summarize | None, state: Flat) -> dict[str, tf.Tensor]:
+        if summarize is None:
+            return {}
+        return {key: tf.convert_to_tensor(x)
+                for key, x in summarize(unflatten_network_value(state)).items()}
+
+    def _reset(self, run_seed: tf.Tensor, given: Flat) -> tuple[Flat, Flat]:
         self.trace_count += 1
         state, log_probs = self._initial(run_seed, given)
-        return self._with_log_probs(state, log_probs, state, self._inputs)
+        return state, self._filled(log_probs, state, self._inputs)
 
-    def _step(self, state: Flat, run_seed: tf.Tensor, step: tf.Tensor, given: Flat) -> Flat:
+    def _step(self, state: Flat, run_seed: tf.Tensor, step: tf.Tensor,
+              given: Flat) -> tuple[Flat, Flat]:
         self.trace_count += 1
         next_state, log_probs = self._transition(state, run_seed, step, given)
-        return self._with_log_probs(next_state, log_probs, state, self._inputs)
+        return next_state, self._filled(log_probs, state, self._inputs)
 
 
 def _at_step(observed: Flat | None, step: int | tf.Tensor) -> dict[str, Value]:
     """The observed values of one step."""
     return unflatten_network_value(tf.nest.map_structure(lambda x: x[step], observed or {}))
+
+
+def _mismatches(state: Flat, observed: Flat, step: int | tf.Tensor) -> Flat:
+    """For each observed field, how far the step's value is from the logged one (see
+    `sampling.mismatch`; observed random fields take the logged value, so they give 0)."""
+    return {name: {field: mismatch(state[name][field], logged[step])
+                   for field, logged in fields.items()}
+            for name, fields in observed.items()}
 
 
 class PythonRuntime(TFRuntime):

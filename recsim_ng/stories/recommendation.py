@@ -1,8 +1,8 @@
 """Recommendation stories: users, corpus, recommender and metrics wired into variables.
 
-Variable names are snake_case versions of RecSim NG's ("user state" becomes `user_state`), so
-recorded log-probs read `user_state_log_prob`. As in RecSim NG, states are updated from the
-previous step's slates and responses, so metrics at step t see step t-1's choices.
+Variable names are snake_case versions of RecSim NG's ("user state" becomes `user_state`). As in
+RecSim NG, states are updated from the previous step's slates and responses, so metrics at step t
+see step t-1's choices.
 """
 
 from __future__ import annotations

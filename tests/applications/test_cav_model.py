@@ -11,7 +11,7 @@ from recsim_ng.applications.cav_synthetic_model import (ConceptActivationVectorU
                                                         default_config, ratings_from_scores)
 from recsim_ng.core import Value
 from recsim_ng.lib.log_probability import log_probability, log_probability_fn, total_log_prob
-from recsim_ng.lib.runtime import LOG_PROB_SUFFIX, TFRuntime
+from recsim_ng.lib.runtime import TFRuntime
 
 U, D, M, DIMS, S, J, G = 12, 10, 8, 7, 5, 1, 3
 SUBJECTIVE = np.array([[0.3, 0.7]] * S, np.float32)  # Every tag: threshold 0.3 or 0.7.
@@ -45,7 +45,7 @@ def recorded(network):
 def step(recorded):
     """`{variable: {field: array}}` at the only step."""
     return {name: {field: np.asarray(x)[0] for field, x in val.as_dict.items()}
-            for name, val in recorded.items() if not name.endswith(LOG_PROB_SUFFIX)}
+            for name, val in recorded.items()}
 
 
 def test_every_field_matches_its_fully_declared_spec_and_space(network, step):
@@ -164,19 +164,19 @@ def test_same_seed_same_population_and_different_seed_different_one(network, rec
 
 
 def test_log_probability_equals_the_online_log_probs_field_by_field(network, recorded):
-    online = {name: val for name, val in recorded.items() if name.endswith(LOG_PROB_SUFFIX)}
-    data = {name: val for name, val in recorded.items() if name not in online}
+    online = recorded.log_probs
+    data = dict(recorded)
     assert {name: set(val.as_dict) for name, val in online.items()} == {
-        "user_state_log_prob": {"num_ratings", "tagging_prob", "threshold_component",
-                                "tagging_thresholds", "untruncated_utility", "tag_sense",
-                                "utility_peaks"},
-        "user_response_log_prob": {"rated_docs", "scores", "is_doc_tagged"},
-        "corpus_state_log_prob": {"untruncated_attributes", "popularity_bias"}}
+        "user_state": {"num_ratings", "tagging_prob", "threshold_component",
+                       "tagging_thresholds", "untruncated_utility", "tag_sense",
+                       "utility_peaks"},
+        "user_response": {"rated_docs", "scores", "is_doc_tagged"},
+        "corpus_state": {"untruncated_attributes", "popularity_bias"}}
     per_field = log_probability_fn(network).per_field(data)
     for name, val in online.items():
         for field, recorded_log_prob in val.as_dict.items():
             assert np.all(np.isfinite(recorded_log_prob)), (name, field)
-            np.testing.assert_allclose(per_field[name[:-len(LOG_PROB_SUFFIX)]].get(field),
+            np.testing.assert_allclose(per_field[name].get(field),
                                        recorded_log_prob, rtol=1e-5, atol=1e-5)
     total = log_probability(network, data)
     np.testing.assert_allclose(total, total_log_prob(online), rtol=1e-5)

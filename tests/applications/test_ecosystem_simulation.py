@@ -7,7 +7,7 @@ from recsim_ng.applications.ecosystem_simulation.simulation import (
     create_viable_provider_simulation_network, init_random_provider_clusters, run_simulation,
     simulate_runs)
 from recsim_ng.lib.log_probability import log_probability, total_log_prob
-from recsim_ng.lib.runtime import LOG_PROB_SUFFIX, TFRuntime
+from recsim_ng.lib.runtime import TFRuntime
 
 # RecSim NG's ecosystem test: four providers around the origin.
 FOUR_PROVIDERS = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [0.0, 0.0]], np.float32)
@@ -22,9 +22,9 @@ def logged():
 
 def test_log_probability_of_a_simulated_trajectory_equals_its_online_log_probs(logged):
     network, trajectory = logged
-    online = {k: v for k, v in trajectory.items() if k.endswith(LOG_PROB_SUFFIX)}
-    data = {k: v for k, v in trajectory.items() if not k.endswith(LOG_PROB_SUFFIX)}
-    assert {k[:-len(LOG_PROB_SUFFIX)] for k in online} == {
+    online = trajectory.log_probs
+    data = dict(trajectory)
+    assert set(online) == {
         "available_docs", "user_state", "slate_docs", "user_response"}
     expected = total_log_prob(online).numpy()
     assert np.isfinite(expected)

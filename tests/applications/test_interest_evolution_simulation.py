@@ -8,7 +8,7 @@ from recsim_ng.applications.interest_evolution.simulation import (
     create_interest_evolution_simulation_network)
 from recsim_ng.applications.interest_evolution.training import reinforce_objective, rewards_of
 from recsim_ng.lib.log_probability import log_probability, total_log_prob
-from recsim_ng.lib.runtime import LOG_PROB_SUFFIX, TFRuntime
+from recsim_ng.lib.runtime import TFRuntime
 
 USERS, DOCS, HISTORY, HORIZON = 16, 8, 4, 6
 
@@ -23,10 +23,10 @@ def simulated():
 
 def test_log_probability_equals_the_recorded_log_probs_of_the_networks_own_trajectory(simulated):
     network, _, trajectory = simulated
-    online = {k: v for k, v in trajectory.items() if k.endswith(LOG_PROB_SUFFIX)}
-    logged = {k: v for k, v in trajectory.items() if not k.endswith(LOG_PROB_SUFFIX)}
-    assert set(online) == {"user_state_log_prob", "slate_docs_log_prob",
-                           "user_response_log_prob"}
+    online = trajectory.log_probs
+    logged = dict(trajectory)
+    assert set(online) == {"user_state", "slate_docs",
+                           "user_response"}
     np.testing.assert_allclose(log_probability(network, logged), total_log_prob(online),
                                rtol=1e-5)
 
@@ -76,7 +76,7 @@ def test_recommender_variables_are_found_and_get_finite_nonzero_policy_gradients
     runtime = TFRuntime(network, record_log_probs=True)
     with tf.GradientTape() as tape:
         trajectory = runtime.trajectory(HORIZON, seed=3)
-        objective = reinforce_objective(trajectory["slate_docs_log_prob"].get("doc_ranks"),
+        objective = reinforce_objective(trajectory.log_probs["slate_docs"].get("doc_ranks"),
                                         rewards_of(trajectory))
     for variable, gradient in zip(variables, tape.gradient(objective, variables)):
         assert gradient is not None, variable.name

@@ -6,7 +6,7 @@ import pytest
 from recsim_ng.applications.latent_variable_model_learning.learning import (
     fit_by_monte_carlo_em, fit_with_logged_intent, latent_variable_network)
 from recsim_ng.lib.log_probability import log_probability, total_log_prob
-from recsim_ng.lib.runtime import LOG_PROB_SUFFIX, TFRuntime
+from recsim_ng.lib.runtime import TFRuntime
 
 USERS, HORIZON, INITIAL_GUESS = 12, 10, 0.3
 TRUTH = np.linspace(0.5, 0.9, USERS).astype(np.float32)
@@ -19,12 +19,12 @@ def logged():
 
 
 def without_log_probs(trajectory):
-    return {k: v for k, v in trajectory.items() if not k.endswith(LOG_PROB_SUFFIX)}
+    return dict(trajectory)
 
 
 def test_log_probability_of_the_simulated_trajectory_equals_its_online_log_probs(logged):
     network, _ = latent_variable_network(USERS, satisfaction_sensitivity=TRUTH)
-    online = {k: v for k, v in logged.items() if k.endswith(LOG_PROB_SUFFIX)}
+    online = logged.log_probs
     np.testing.assert_allclose(log_probability(network, without_log_probs(logged)),
                                total_log_prob(online), rtol=1e-5)
 

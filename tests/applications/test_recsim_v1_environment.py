@@ -11,7 +11,7 @@ from recsim_ng.applications.recsim_v1 import (OBSERVATION_VARIABLES, interest_ev
                                               uniform_slate_distribution)
 from recsim_ng.core import Value
 from recsim_ng.lib.log_probability import log_probability_fn, total_log_prob
-from recsim_ng.lib.runtime import LOG_PROB_SUFFIX, TFRuntime
+from recsim_ng.lib.runtime import TFRuntime
 
 ENVIRONMENTS = [interest_evolution, interest_exploration, long_term_satisfaction]
 USERS, LENGTH = 6, 8
@@ -50,15 +50,15 @@ def test_observations_are_what_v1s_gym_wrapper_shows(recorded):
 
 def test_log_probability_of_a_random_slate_trajectory_equals_the_online_log_probs(recorded):
     network, trajectory = recorded
-    online = {k: v for k, v in trajectory.items() if k.endswith(LOG_PROB_SUFFIX)}
-    data = {k: v for k, v in trajectory.items() if not k.endswith(LOG_PROB_SUFFIX)}
+    online = trajectory.log_probs
+    data = dict(trajectory)
     per_field = log_probability_fn(network).per_field(data)
     for name, val in online.items():
         for field, recorded_log_prob in val.as_dict.items():
-            np.testing.assert_allclose(per_field[name[:-len(LOG_PROB_SUFFIX)]].get(field),
+            np.testing.assert_allclose(per_field[name].get(field),
                                        recorded_log_prob, rtol=1e-5, atol=1e-5,
                                        err_msg=f"{name} {field}")
-    assert "slate_log_prob" in online
+    assert "slate" in online
     np.testing.assert_allclose(total_log_prob(per_field), total_log_prob(online), rtol=1e-5)
 
 

@@ -13,7 +13,7 @@ from recsim_ng.examples.random_walk import random_walk_network
 from recsim_ng.lib.field_spec import FieldSpec
 from recsim_ng.lib.log_probability import (LatentTrajectory, TrajectoryLogProb, log_probability,
                                            log_probability_fn, total_log_prob)
-from recsim_ng.lib.runtime import LOG_PROB_SUFFIX, TFRuntime
+from recsim_ng.lib.runtime import TFRuntime
 
 tfd = tfp.distributions
 
@@ -37,8 +37,8 @@ def mixed_network(num_users: int = 4) -> Network:
 
 
 def split(trajectory):
-    logs = {k: v for k, v in trajectory.items() if k.endswith(LOG_PROB_SUFFIX)}
-    data = {k: v for k, v in trajectory.items() if not k.endswith(LOG_PROB_SUFFIX)}
+    logs = trajectory.log_probs
+    data = dict(trajectory)
     return data, logs
 
 
@@ -53,7 +53,7 @@ def test_log_probability_equals_recorded_online_log_probs(seed):
     per_field = log_probability_fn(network).per_field(data)
     for name, recorded in online.items():
         for field, log_prob in recorded.as_dict.items():
-            np.testing.assert_allclose(per_field[name[:-len(LOG_PROB_SUFFIX)]].get(field),
+            np.testing.assert_allclose(per_field[name].get(field),
                                        log_prob, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(log_probability(network, data), total_log_prob(online), rtol=1e-6)
 
@@ -192,7 +192,7 @@ def test_reference_network_log_probability_equals_its_online_log_probs():
     assert per_field["corpus"].get("doc_features").shape == (7,)
     for name, recorded in online.items():
         for field, log_prob in recorded.as_dict.items():
-            np.testing.assert_allclose(per_field[name[:-len(LOG_PROB_SUFFIX)]].get(field),
+            np.testing.assert_allclose(per_field[name].get(field),
                                        log_prob, rtol=1e-5, atol=1e-5)
 
 

@@ -79,16 +79,6 @@ def at_step(trajectory, t):
     return {name: val.map(lambda x: x[t]) for name, val in trajectory.items()}
 
 
-def simulated(network_value):
-    """Without the recorded log-prob entries."""
-    return {name: val for name, val in network_value.items() if not name.endswith("_log_prob")}
-
-
-def recorded_log_probs(network_value):
-    """Only the recorded log-prob entries."""
-    return {name: val for name, val in network_value.items() if name.endswith("_log_prob")}
-
-
 def assert_identical(actual, expected):
     """Same variables, fields, dtypes and bits."""
     actual, expected = as_numpy(actual), as_numpy(expected)
@@ -139,7 +129,8 @@ def eager_trajectory(eager_runtime):
 
 def test_trajectory_stacks_every_field_on_a_leading_time_axis(graph_trajectory):
     traj = as_numpy(graph_trajectory)
-    assert set(traj) == {"walk", "choice", "clock", "walk_log_prob", "choice_log_prob"}
+    assert set(traj) == {"walk", "choice", "clock"}
+    assert set(graph_trajectory.log_probs) == {"walk", "choice"}
     for name, field, dtype in [("walk", "pos", np.float32), ("walk", "noise", np.float32),
                                ("choice", "item", np.int32), ("clock", "t", np.int32)]:
         assert traj[name][field].shape == (LENGTH, NUM_USERS), (name, field)
@@ -171,7 +162,7 @@ def test_trajectory_from_a_starting_value_continues_from_it(graph_runtime, graph
     start = at_step(graph_trajectory, LENGTH - 1)
     start["walk"] = Value(pos=tf.constant(far), noise=tf.constant(far))
     traj = graph_runtime.trajectory(3, SEED, starting_value=start)
-    assert_identical(at_step(simulated(traj), 0), simulated(start))
+    assert_identical(at_step(traj, 0), start)
     np.testing.assert_array_equal(traj["clock"].get("t").numpy(),
                                   [[LENGTH - 1 + k] * NUM_USERS for k in range(3)])
     # Each unit step moves at most a few standard deviations from where the start left off.
@@ -263,39 +254,23 @@ def test_missing_or_unknown_inputs_raise_naming_the_variables():
 # Determinism.
 
 
-def test_same_seed_gives_identical_draws_in_graph_and_eager_mode(graph_trajectory,
-                                                                 eager_trajectory):
-    assert_identical(simulated(eager_trajectory), simulated(graph_trajectory))
-
-
-def test_same_seed_gives_matching_recorded_log_probs_in_graph_and_eager_mode(
-        graph_trajectory, eager_trajectory):
-    # The draws are bit-identical (see above); log-probs are arithmetic on them in plain
-    # TensorFlow ops (not XLA-compiled: XLA lacks kernels for some, e.g. LogMatrixDeterminant),
-    # which Grappler may rewrite in graph mode, so they agree to float32 rounding.
-    eager = as_numpy(recorded_log_probs(eager_trajectory))
-    graph = as_numpy(recorded_log_probs(graph_trajectory))
-    assert {k: list(v) for k, v in eager.items()} == {k: list(v) for k, v in graph.items()}
-    for name in graph:
-        for field in graph[name]:
-            np.testing.assert_allclose(eager[name][field], graph[name][field], rtol=1e-6,
-                                       atol=1e-6)
-
-
-def test_same_seed_gives_the_same_trajectory_under_xla(graph_trajectory, xla_runtime):
-    xla = as_numpy(xla_runtime.trajectory(LENGTH, SEED))
-    graph = as_numpy(graph_trajectory)
-    # Discrete outcomes and the draws themselves are bit-identical: every draw is made by the
-    # same XLA-compiled sampler in every mode.
-    np.testing.assert_array_equal(xla["choice"]["item"], graph["choice"]["item"])
-    np.testing.assert_array_equal(xla["clock"]["t"], graph["clock"]["t"])
-    np.testing.assert_array_equal(xla["walk"]["pos"], graph["walk"]["pos"])
-    np.testing.assert_array_equal(xla["walk"]["noise"], graph["walk"]["noise"])
-    # Log-probs are arithmetic on the draws outside the sampler; XLA may fuse (e.g. use FMA or
-    # reassociate) differently from the TF kernels, so these agree to float32 rounding only.
-    for name in ["walk_log_prob", "choice_log_prob"]:
-        for field, x in graph[name].items():
-            np.testing.assert_allclose(xla[name][field], x, rtol=1e-6, atol=1e-6)
+@pytest.mark.parametrize("other_mode", ["eager", "xla"])
+def test_same_seed_gives_the_same_trajectory_in_every_mode(request, graph_trajectory,
+                                                           other_mode):
+    # The determinism contract across modes: discrete outcomes equal (no near-ties here), and
+    # continuous values and log-probs equal to float32 rounding (normals are an inverse CDF of
+    # bit-identical uniforms, which the backends round differently in the last bits).
+    other = request.getfixturevalue(f"{other_mode}_runtime").trajectory(LENGTH, SEED)
+    for first, second in [(dict(graph_trajectory), dict(other)),
+                          (graph_trajectory.log_probs, other.log_probs)]:
+        first, second = as_numpy(first), as_numpy(second)
+        assert {k: list(v) for k, v in first.items()} == {k: list(v) for k, v in second.items()}
+        for name, fields in first.items():
+            for field, x in fields.items():
+                if x.dtype.kind == "f":
+                    np.testing.assert_allclose(second[name][field], x, rtol=1e-5, atol=1e-6)
+                else:
+                    np.testing.assert_array_equal(second[name][field], x)
 
 
 def test_same_seed_twice_gives_identical_trajectories(graph_runtime, xla_runtime,
@@ -354,7 +329,7 @@ def test_no_dependence_on_the_global_seed(network, eager_runtime, graph_trajecto
     finally:
         tf.random.set_seed(None)
     for result in graph_results:
-        assert_identical(result, simulated(graph_trajectory))
+        assert_identical(result, graph_trajectory)
     for result in eager_results:
         assert_identical(result, eager_trajectory)
 
@@ -365,7 +340,7 @@ def test_no_dependence_on_the_global_seed(network, eager_runtime, graph_trajecto
 def test_new_seeds_and_starting_values_of_the_same_shapes_do_not_retrace(network,
                                                                          graph_trajectory):
     runtime = TFRuntime(network)
-    first, second = at_step(simulated(graph_trajectory), 1), at_step(simulated(graph_trajectory), 2)
+    first, second = at_step(graph_trajectory, 1), at_step(graph_trajectory, 2)
     runtime.trajectory(3, 1, starting_value=first)
     assert runtime.trace_count == 1
     runtime.trajectory(3, 2, starting_value=first)
@@ -388,17 +363,19 @@ def test_stepping_with_new_seeds_does_not_retrace(network):
 
 
 def test_log_probs_are_recorded_for_random_variables_only(graph_trajectory):
-    assert "clock_log_prob" not in graph_trajectory
-    assert list(graph_trajectory["walk_log_prob"].as_dict) == ["pos", "noise"]
-    assert list(graph_trajectory["choice_log_prob"].as_dict) == ["item"]
-    for name in ["walk_log_prob", "choice_log_prob"]:
-        for field, x in graph_trajectory[name].as_dict.items():
+    log_probs = graph_trajectory.log_probs
+    assert "clock" not in log_probs
+    assert list(log_probs["walk"].as_dict) == ["pos", "noise"]
+    assert list(log_probs["choice"].as_dict) == ["item"]
+    for name in ["walk", "choice"]:
+        for field, x in log_probs[name].as_dict.items():
             assert x.shape == (LENGTH, NUM_USERS), (name, field)
             assert x.dtype == tf.float32, (name, field)
 
 
 def test_recorded_log_probs_equal_the_densities_of_the_draws(graph_trajectory):
     traj = as_numpy(graph_trajectory)
+    log_probs = as_numpy(graph_trajectory.log_probs)
     pos, noise = traj["walk"]["pos"].astype(np.float64), traj["walk"]["noise"].astype(np.float64)
     item = traj["choice"]["item"]
     previous_pos = np.concatenate([np.zeros([1, NUM_USERS]), pos[:-1]])  # pos_{-1} := 0.
@@ -406,21 +383,21 @@ def test_recorded_log_probs_equal_the_densities_of_the_draws(graph_trajectory):
     def normal_log_prob(x, loc, scale):
         return -0.5 * ((x - loc) / scale) ** 2 - np.log(scale) - 0.5 * np.log(2 * np.pi)
 
-    np.testing.assert_allclose(traj["walk_log_prob"]["pos"],
+    np.testing.assert_allclose(log_probs["walk"]["pos"],
                                normal_log_prob(pos, previous_pos, STEP_SCALE), rtol=1e-5)
-    np.testing.assert_allclose(traj["walk_log_prob"]["noise"],
+    np.testing.assert_allclose(log_probs["walk"]["noise"],
                                normal_log_prob(noise, pos, NOISE_SCALE), rtol=1e-4, atol=1e-4)
     logits = choice_logits(pos).numpy()
     log_softmax = logits - np.log(np.sum(np.exp(logits), axis=-1, keepdims=True))
-    np.testing.assert_allclose(traj["choice_log_prob"]["item"],
+    np.testing.assert_allclose(log_probs["choice"]["item"],
                                np.take_along_axis(log_softmax, item[..., None], -1)[..., 0],
                                rtol=1e-5, atol=1e-6)
 
 
 def test_log_probs_are_zero_where_nothing_was_drawn(graph_runtime, graph_trajectory):
-    start = at_step(graph_trajectory, 2)  # Its log-prob entries are ignored.
-    traj = as_numpy(graph_runtime.trajectory(3, SEED, starting_value=start))
-    for name in ["walk_log_prob", "choice_log_prob"]:
+    start = at_step(graph_trajectory, 2)
+    traj = as_numpy(graph_runtime.trajectory(3, SEED, starting_value=start).log_probs)
+    for name in ["walk", "choice"]:
         for field, x in traj[name].items():
             np.testing.assert_array_equal(x[0], 0.0, err_msg=f"{name}.{field}")
             assert np.all(x[1:] != 0.0), (name, field)
@@ -429,9 +406,7 @@ def test_log_probs_are_zero_where_nothing_was_drawn(graph_runtime, graph_traject
 def test_step_wise_log_probs_match_the_trajectory(graph_runtime, graph_trajectory):
     state = graph_runtime.reset(SEED)
     state = graph_runtime.step(state)
-    assert_identical({name: state.value[name] for name in ["walk_log_prob", "choice_log_prob"]},
-                     {name: at_step(graph_trajectory, 1)[name]
-                      for name in ["walk_log_prob", "choice_log_prob"]})
+    assert_identical(state.log_probs, at_step(graph_trajectory.log_probs, 1))
 
 
 # Statistical sanity (fixed seeds; tolerances of 4 standard errors).

@@ -38,7 +38,7 @@ def test_observed_deterministic_fields_that_disagree_are_named():
     logged = RUNTIME.trajectory(3, seed=1)["walk"]
     consistent = RUNTIME.trajectory(3, seed=2, observed={"walk": logged.at("x", "d")})
     np.testing.assert_array_equal(consistent["walk"].get("x"), logged.get("x"))
-    with pytest.raises(ValueError, match="'walk', field 'd': the field is deterministic"):
+    with pytest.raises(ValueError, match="'walk', field 'd': the logged values differ"):
         RUNTIME.trajectory(3, seed=2, observed={"walk": Value(d=np.full([3, 3], -7.0))})
 
 

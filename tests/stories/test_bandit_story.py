@@ -9,7 +9,7 @@ from recsim_ng.entities.bandits import (UCB1, BanditContext, BanditMetrics, Bern
                                         GaussianBandit, GaussianThompsonSampling,
                                         LinearContextualBandit, LinUCB)
 from recsim_ng.lib.log_probability import log_probability, log_probability_fn, total_log_prob
-from recsim_ng.lib.runtime import LOG_PROB_SUFFIX, TFRuntime
+from recsim_ng.lib.runtime import TFRuntime
 from recsim_ng.stories.bandit_story import bandit_story
 
 LENGTH = 15
@@ -94,13 +94,13 @@ LOG_PROB_CASES = {
 def test_log_probability_of_a_simulated_trajectory_equals_the_recorded_one(case):
     network = Network(bandit_story(*LOG_PROB_CASES[case]()))
     simulated = TFRuntime(network, record_log_probs=True).trajectory(LENGTH, 11)
-    data = {k: v for k, v in simulated.items() if not k.endswith(LOG_PROB_SUFFIX)}
-    online = {k: v for k, v in simulated.items() if k.endswith(LOG_PROB_SUFFIX)}
-    assert "bandit_state" + LOG_PROB_SUFFIX in online
+    data = dict(simulated)
+    online = simulated.log_probs
+    assert "bandit_state" in online
     per_field = log_probability_fn(network).per_field(data)
     for name, recorded in online.items():
         for field, log_prob in recorded.as_dict.items():
-            np.testing.assert_allclose(per_field[name[:-len(LOG_PROB_SUFFIX)]].get(field),
+            np.testing.assert_allclose(per_field[name].get(field),
                                        log_prob, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(log_probability(network, data), total_log_prob(online),
                                rtol=1e-5)

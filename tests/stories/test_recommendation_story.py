@@ -10,7 +10,7 @@ from recsim_ng.entities.recommendation import BaseRecommender, Corpus, RecsMetri
 from recsim_ng.lib.data import replay_variable
 from recsim_ng.lib.field_spec import FieldSpec
 from recsim_ng.lib.log_probability import log_probability, total_log_prob
-from recsim_ng.lib.runtime import LOG_PROB_SUFFIX, TFRuntime
+from recsim_ng.lib.runtime import TFRuntime
 from recsim_ng.stories.recommendation import (recs_story, recs_story_using_logged_slate_docs,
                                               simplified_recs_story, static_recs_story)
 
@@ -127,10 +127,10 @@ def test_recs_story_metrics_and_corpus_count_the_previous_steps_choices():
 def test_recs_story_log_probability_equals_online_log_probs():
     network = full_network()
     trajectory = TFRuntime(network, record_log_probs=True).trajectory(6, seed=4)
-    online = {k: v for k, v in trajectory.items() if k.endswith(LOG_PROB_SUFFIX)}
-    data = {k: v for k, v in trajectory.items() if not k.endswith(LOG_PROB_SUFFIX)}
-    assert set(online) == {"user_state_log_prob", "slate_docs_log_prob",
-                           "user_response_log_prob"}
+    online = trajectory.log_probs
+    data = dict(trajectory)
+    assert set(online) == {"user_state", "slate_docs",
+                           "user_response"}
     np.testing.assert_allclose(log_probability(network, data), total_log_prob(online), rtol=1e-5)
 
 

@@ -1,7 +1,7 @@
 """Training the collaborative-filtering recommender by REINFORCE with a per-step baseline.
 
-Each training step simulates one batch trajectory (one compiled call that also differentiates and
-updates) and ascends sum_t log pi(slate_t) * (G_t - b_t), where G_t is a user's reward-to-go from
+Each training step simulates one batch trajectory (one compiled call, XLA by default, that also
+differentiates and updates) and ascends sum_t log pi(slate_t) * (G_t - b_t), where G_t is a user's reward-to-go from
 step t (the slate at t only affects rewards from t on) and the baseline b_t is the mean of G_t
 over the batch's users. The log-probabilities pi(slate_t) are the runtime's recorded ones.
 """
@@ -9,6 +9,7 @@ over the batch's users. The log-probabilities pi(slate_t) are the runtime's reco
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from typing import Sequence
 
@@ -22,6 +23,9 @@ from recsim_ng.core import Network, Value
 from recsim_ng.lib import seeds
 from recsim_ng.lib.optimizers import Adam
 from recsim_ng.lib.runtime import TFRuntime
+
+
+REWARD_FIELDS = {"user_response": ["consumed_time"]}  # All a training step keeps of a trajectory.
 
 
 def rewards_of(trajectory: dict[str, Value]) -> tf.Tensor:
@@ -44,15 +48,15 @@ class ReinforceTrainer:
     """Trains a network's recommender on simulated trajectories of `horizon` steps."""
 
     def __init__(self, network: Network, trainable_variables: Sequence[tf.Variable],
-                 horizon: int, learning_rate: float):
-        # Not XLA-compiled: TF 2.15 cannot differentiate an XLA-compiled while loop that
-        # accumulates TensorArrays, and compiling the whole step with XLA is slower on CPU.
+                 horizon: int, learning_rate: float, jit_compile: bool = True):
         self._runtime = TFRuntime(network, record_log_probs=True)
         self._variables = list(trainable_variables)
         self._horizon = horizon
         self._optimizer = Adam(self._variables, learning_rate)
-        self._train_step = tf.function(self._step, autograph=False)
-        self._returns = tf.function(self._user_returns, autograph=False)
+        # The runtime's trajectory becomes part of these functions, gradient included.
+        compile_fn = functools.partial(tf.function, autograph=False, jit_compile=jit_compile)
+        self._train_step = compile_fn(self._step)
+        self._returns = compile_fn(self._user_returns)
         self.trace_count = 0  # Traces of the training step; stays 1 after the first step.
 
     @property
@@ -62,15 +66,16 @@ class ReinforceTrainer:
     def _step(self, seed: tf.Tensor) -> tf.Tensor:
         self.trace_count += 1
         with tf.GradientTape() as tape:
-            trajectory = self._runtime.trajectory(self._horizon, seed)
+            trajectory = self._runtime.trajectory(self._horizon, seed, fields=REWARD_FIELDS)
             rewards = rewards_of(trajectory)
             objective = reinforce_objective(
-                trajectory["slate_docs_log_prob"].get("doc_ranks"), rewards)
+                trajectory.log_probs["slate_docs"].get("doc_ranks"), rewards)
         self._optimizer.apply(tape.gradient(objective, self._variables))
         return tf.reduce_mean(tf.reduce_sum(rewards, axis=0))
 
     def _user_returns(self, seed: tf.Tensor) -> tf.Tensor:
-        return tf.reduce_sum(rewards_of(self._runtime.trajectory(self._horizon, seed)), axis=0)
+        trajectory = self._runtime.trajectory(self._horizon, seed, fields=REWARD_FIELDS)
+        return tf.reduce_sum(rewards_of(trajectory), axis=0)
 
     def train(self, num_steps: int, seed: seeds.Seed) -> np.ndarray:
         """Runs `num_steps` updates; returns each training step's mean cumulative reward."""

@@ -121,8 +121,8 @@ def _likely_intents(latent: LatentTrajectory, seed: tf.Tensor, num_candidates: i
         simulated = latent.simulate(seeds.fold_in(seed, k))
         candidates.append(simulated["user_state"].get("intent"))
         log_weights.append(
-            tf.reduce_sum(simulated["user_state_log_prob"].get("satisfaction"), axis=0)
-            + tf.reduce_sum(simulated["user_response_log_prob"].get("choice"), axis=0))
+            tf.reduce_sum(simulated.log_probs["user_state"].get("satisfaction"), axis=0)
+            + tf.reduce_sum(simulated.log_probs["user_response"].get("choice"), axis=0))
     best = tf.argmax(tf.stack(log_weights), axis=0)  # [users]
     by_user = tf.transpose(tf.stack(candidates), [2, 0, 1, 3])  # [users, candidates, time, topics]
     return tf.transpose(tf.gather(by_user, best, batch_dims=1), [1, 0, 2])

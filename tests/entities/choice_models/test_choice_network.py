@@ -11,7 +11,7 @@ from recsim_ng.entities.choice_models import (
     geometric_examination)
 from recsim_ng.lib.field_spec import FieldSpec
 from recsim_ng.lib.log_probability import log_probability, log_probability_fn, total_log_prob
-from recsim_ng.lib.runtime import LOG_PROB_SUFFIX, TFRuntime
+from recsim_ng.lib.runtime import TFRuntime
 
 tfd = tfp.distributions
 
@@ -49,10 +49,10 @@ NETWORK = choice_network()
 
 def test_log_probability_equals_recorded_online_log_probs():
     trajectory = TFRuntime(NETWORK, record_log_probs=True).trajectory(4, seed=3)
-    online = {k: v for k, v in trajectory.items() if k.endswith(LOG_PROB_SUFFIX)}
-    data = {k: v for k, v in trajectory.items() if not k.endswith(LOG_PROB_SUFFIX)}
+    online = trajectory.log_probs
+    data = dict(trajectory)
     per_field = log_probability_fn(NETWORK).per_field(data)
-    recorded = online["response" + LOG_PROB_SUFFIX].as_dict
+    recorded = online["response"].as_dict
     assert set(recorded) == {"logit", "ranked", "proportional", "exponential_cascade",
                              "proportional_cascade", "clicks"}
     for field, log_prob in recorded.items():

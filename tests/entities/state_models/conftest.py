@@ -9,7 +9,7 @@ import pytest
 from recsim_ng.core import Network, Value, ValueSpec, Variable
 from recsim_ng.lib import seeds
 from recsim_ng.lib.log_probability import log_probability, total_log_prob
-from recsim_ng.lib.runtime import LOG_PROB_SUFFIX, TFRuntime
+from recsim_ng.lib.runtime import TFRuntime
 from recsim_ng.lib.sampling import FieldResolver
 
 
@@ -34,8 +34,8 @@ def _check_log_probability(network: Network, length: int = 4, seed: int = 7) -> 
     """Simulates `network`, asserts log_probability of the trajectory equals the sum of the
     recorded log-probs, and returns the trajectory (log-prob entries included)."""
     trajectory = TFRuntime(network, record_log_probs=True).trajectory(length, seed)
-    data = {k: v for k, v in trajectory.items() if not k.endswith(LOG_PROB_SUFFIX)}
-    online = {k: v for k, v in trajectory.items() if k.endswith(LOG_PROB_SUFFIX)}
+    data = dict(trajectory)
+    online = trajectory.log_probs
     assert online, "the network records no log-probs"
     np.testing.assert_allclose(log_probability(network, data), total_log_prob(online),
                                rtol=1e-5, atol=1e-4)

@@ -203,4 +203,4 @@ def test_dynamic_models_in_a_network_score_their_trajectories(check_log_probabil
                 previous, Value(input=given.get(field))), [variable.previous, inputs])
         variables.append(variable)
     trajectory = check_log_probability(Network(variables))
-    assert trajectory["markov_log_prob"].get("state").shape == [4] + batch
+    assert trajectory.log_probs["markov"].get("state").shape == [4] + batch
