@@ -26,6 +26,7 @@ import contextlib
 import threading
 from typing import Any, Callable, Iterator, Sequence
 
+import numpy as np
 import tensorflow as tf
 from tensorflow.python.framework import tensor_util  # pylint: disable=g-direct-tensorflow-import
 from tensorflow_probability.python.distributions import gamma as tfp_gamma
@@ -164,14 +165,47 @@ def categorical(logits: Any, num_samples: Any, dtype: tf.DType | None = None, se
 def inverse_cdf_index(weights: tf.Tensor, uniforms: tf.Tensor) -> tf.Tensor:
     """The class (int32 `[...]`) whose slice of the cumulative `weights` (`[..., C]`, non-negative,
     unnormalised) holds each uniform `[...]`. Classes of weight zero are never drawn; if every
-    weight is zero, the last class is."""
-    cumulative = tf.cumsum(weights, -1)
-    targets = uniforms * cumulative[..., -1]
+    weight is zero, the last class is.
+
+    Cumulative sums are products with a triangular matrix (TensorFlow's and XLA's cumulative-sum
+    kernels are slow on CPU), and many classes are searched in blocks: the block first, by
+    cumulative block totals, then the class within it.
+    """
+    num_classes = weights.shape[-1]
+    if num_classes is None:
+        raise ValueError("inverse_cdf_index needs a static number of classes")
+    targets = uniforms * tf.reduce_sum(weights, -1)
+    if num_classes <= 2 * _CDF_BLOCK:
+        return _index_of(weights, targets)
+    num_blocks = -(-num_classes // _CDF_BLOCK)
+    in_block = np.arange(num_classes) // _CDF_BLOCK
+    block_totals = tf.tensordot(weights, tf.one_hot(in_block, num_blocks, dtype=weights.dtype),
+                                1)
+    block = _index_of(block_totals, targets)
+    zeros = tf.zeros([], weights.dtype)
+    before = tf.reduce_sum(tf.where(tf.range(num_blocks) < block[..., None], block_totals, zeros),
+                           -1)
+    members = tf.minimum(block[..., None] * _CDF_BLOCK + tf.range(_CDF_BLOCK), num_classes - 1)
+    member_weights = tf.where(block[..., None] * _CDF_BLOCK + tf.range(_CDF_BLOCK) < num_classes,
+                              tf.gather(weights, members, batch_dims=weights.shape.rank - 1), zeros)
+    within = _index_of(member_weights, targets - before)
+    return tf.minimum(block * _CDF_BLOCK + within, num_classes - 1)
+
+
+_CDF_BLOCK = 16
+
+
+def _index_of(weights: tf.Tensor, targets: tf.Tensor) -> tf.Tensor:
+    """The first class whose cumulative weight exceeds its target, never one of weight zero:
+    rounding can put a target at or above the total, which then picks the last class that adds
+    weight (and the last class if none does)."""
+    num_classes = weights.shape[-1]
+    upper = np.triu(np.ones([num_classes, num_classes], weights.dtype.as_numpy_dtype))
+    cumulative = tf.tensordot(weights, upper, 1)
+    total = cumulative[..., -1:]
     index = tf.reduce_sum(tf.cast(cumulative <= targets[..., None], tf.int32), -1)
-    # Rounding can put a target at the very top: take the last class of nonzero probability.
-    last_possible = tf.shape(weights)[-1] - 1 - tf.argmax(
-        tf.reverse(weights, [-1]) > 0, -1, output_type=tf.int32)
-    return tf.minimum(index, last_possible)
+    last_possible = tf.reduce_sum(tf.cast(cumulative < total, tf.int32), -1)
+    return tf.where(total[..., 0] > 0, tf.minimum(index, last_possible), num_classes - 1)
 
 
 def split_seed(seed: Any, n: Any = 2, salt: str | None = None,

@@ -154,3 +154,25 @@ def test_collab_filtering_model_is_a_function_of_its_seed(seed):
     other = CollabFilteringModel(num_docs=D, history_length=L, seed=seed + 7)
     np.testing.assert_array_equal(first.proposal_embeddings, second.proposal_embeddings)
     assert not np.array_equal(first.proposal_embeddings, other.proposal_embeddings)
+
+
+def test_collab_filtering_model_computes_the_same_scores_by_both_first_layer_forms():
+    # Few users: the flattened history times the first layer; many users or XLA: the sum of
+    # per-slot projected tables. Same function, so same scores and gradients up to rounding.
+    model = CollabFilteringModel(num_docs=D, history_length=L, seed=2)
+    few = tf.constant([[0, 0, 2], [1, 3, 4], [0, 4, 4]])  # 3 users <= 5 table rows.
+    many = tf.tile(few, [3, 1])  # 9 users.
+    times = tf.constant([[0, 0, 1.0], [1, 1, 2], [0, 3, 0.5]])
+
+    def scores_and_gradient(history, time):
+        with tf.GradientTape() as tape:
+            scores = model(history, time)
+            loss = tf.reduce_sum(scores ** 2)
+        return scores, tape.gradient(loss, model.hidden_weights)
+
+    direct, direct_gradient = scores_and_gradient(few, times)
+    projected, _ = scores_and_gradient(many, tf.tile(times, [3, 1]))
+    np.testing.assert_allclose(projected[:3], direct, rtol=1e-5, atol=1e-6)
+    xla, xla_gradient = tf.function(scores_and_gradient, jit_compile=True)(few, times)
+    np.testing.assert_allclose(xla, direct, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(xla_gradient, direct_gradient, rtol=1e-4, atol=1e-6)

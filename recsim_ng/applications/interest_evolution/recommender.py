@@ -23,6 +23,7 @@ from recsim_ng.entities.state_models import FiniteHistoryStateModel
 from recsim_ng.lib import seeds
 from recsim_ng.lib.field_spec import FieldSpec
 from recsim_ng.lib.space import box, discrete
+from recsim_ng.lib.xla import compiling_with_xla
 
 tfd = tfp.distributions
 
@@ -36,9 +37,8 @@ class CollabFilteringModel(tf.Module):
     untrained policy is close to uniform.
 
     The first dense layer is a sum over history slots of (slot's embedding) x (slot's block of
-    weights), so for batches larger than the table it is computed as a gather from per-slot
-    projected tables (the table times each slot's block, made once per call), summed over slots:
-    the same function with far fewer operations per user.
+    weights), so it is computed as a sum of rows gathered from per-slot projected tables (the
+    table times each slot's block): the same function with far fewer operations per user.
     """
 
     def __init__(self, num_docs: int, history_length: int, doc_embed_dim: int = 32,
@@ -66,21 +66,36 @@ class CollabFilteringModel(tf.Module):
 
     def user_embeddings(self, doc_history: tf.Tensor, ctime_history: tf.Tensor) -> tf.Tensor:
         """`[U, doc_embed_dim]` from the history of clicked doc ids and consumed times."""
-        length, embed_dim, hidden_dim = self._shape
-        table = self.history_embeddings * self._nonempty_rows
-        weights = tf.reshape(self.hidden_weights, [length, embed_dim + 1, hidden_dim])
-        slot_weights, ctime_weights = weights[:, :embed_dim], weights[:, embed_dim]
-        rows = table.shape[0]
-        if doc_history.shape[0] is not None and doc_history.shape[0] <= rows:
-            embedded = tf.reshape(tf.gather(table, doc_history), [-1, length * embed_dim])
-            hidden = embedded @ tf.reshape(slot_weights, [length * embed_dim, hidden_dim])
+        table = tf.convert_to_tensor(self.history_embeddings)  # A plain gather vectorises.
+        num_users = doc_history.shape[0]
+        # XLA computes the projected tables once per trajectory (they are loop-invariant); graph
+        # mode recomputes them every step, which pays only for batches larger than the table.
+        if not compiling_with_xla() and num_users is not None and num_users <= table.shape[0]:
+            present = tf.cast(doc_history > 0, tf.float32)[..., None]
+            embedded = tf.gather(table, doc_history) * present
+            history = tf.concat([embedded, ctime_history[..., None]], -1)
+            hidden = tf.reshape(history, [num_users, -1]) @ self.hidden_weights
         else:
-            projected = tf.reshape(tf.einsum("re,leh->lrh", table, slot_weights),
-                                   [length * rows, hidden_dim])
-            slots = doc_history + tf.range(length) * rows
-            hidden = tf.reduce_sum(tf.gather(projected, slots), axis=1)
-        hidden = tf.nn.leaky_relu(hidden + ctime_history @ ctime_weights + self.hidden_bias)
+            hidden = self._hidden_from_projected_tables(table, doc_history, ctime_history)
+        hidden = tf.nn.leaky_relu(hidden + self.hidden_bias)
         return hidden @ self.output_weights + self.output_bias
+
+    def _hidden_from_projected_tables(self, table: tf.Tensor, doc_history: tf.Tensor,
+                                      ctime_history: tf.Tensor) -> tf.Tensor:
+        """The first layer as a sum over slots of rows of per-slot projected tables."""
+        length, embed_dim, hidden_dim = self._shape
+        rows = table.shape[0]
+        weights = tf.reshape(self.hidden_weights, [length, embed_dim + 1, hidden_dim])
+        projected = tf.einsum("re,leh->lrh", table * self._nonempty_rows, weights[:, :embed_dim])
+        projected = tf.reshape(projected, [length * rows, hidden_dim])
+        slots = doc_history + tf.range(length) * rows
+        hidden = ctime_history @ weights[:, embed_dim]
+        if compiling_with_xla():  # XLA fuses the gathers and adds into one pass.
+            for slot in range(length):
+                hidden += tf.gather(projected, slots[:, slot])
+            return hidden
+        user_of_slot = tf.repeat(tf.range(tf.shape(slots)[0]), length)  # One kernel, no copies.
+        return hidden + tf.sparse.segment_sum(projected, tf.reshape(slots, [-1]), user_of_slot)
 
     def __call__(self, doc_history: tf.Tensor, ctime_history: tf.Tensor) -> tf.Tensor:
         """Scores `[U, D]`: user embeddings dotted with the proposal embeddings."""

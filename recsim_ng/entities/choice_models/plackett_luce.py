@@ -10,6 +10,7 @@ to and including the first K.
 
 from __future__ import annotations
 
+import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 from tensorflow_probability.python.internal import samplers
@@ -17,6 +18,15 @@ from tensorflow_probability.python.internal import samplers
 from recsim_ng.lib.draws import inverse_cdf_index
 
 tfd = tfp.distributions
+
+
+_SMALLEST_SAFE_TOTAL = 1e-30  # Well above float32's smallest normal number, 1.2e-38.
+
+
+def _relative_weights(logits: tf.Tensor) -> tf.Tensor:
+    """exp(logits - their maximum) over the last axis; all zero where every logit is -inf."""
+    top = tf.reduce_max(logits, -1, keepdims=True)
+    return tf.exp(logits - tf.where(top > -np.inf, top, tf.zeros_like(top)))
 
 
 class TruncatedPlackettLuce(tfd.AutoCompositeTensorDistribution):
@@ -57,25 +67,32 @@ class TruncatedPlackettLuce(tfd.AutoCompositeTensorDistribution):
 
     def _sample_n(self, n: int, seed: tf.Tensor | int | None = None) -> tf.Tensor:
         # The sequential picks themselves, each by the inverse CDF of one uniform over the
-        # options not yet picked (renormalised, so large logit gaps cannot underflow them all):
-        # num_choices uniforms per list rather than one per option.
-        logits = self._logits
-        uniforms = samplers.uniform(
-            tf.concat([[n], tf.shape(logits)[:-1], [self._num_choices]], 0),
-            dtype=logits.dtype, seed=seed)
-        remaining = tf.broadcast_to(logits, tf.concat([[n], tf.shape(logits)], 0))
+        # options not yet picked: num_choices uniforms per list rather than one per option.
+        logits = self._logits[tf.newaxis]
+        if tf.get_static_value(n) != 1:
+            logits = tf.broadcast_to(logits, tf.concat([[n], tf.shape(self._logits)], 0))
+        uniforms = samplers.uniform(tf.concat([tf.shape(logits)[:-1], [self._num_choices]], 0),
+                                    dtype=logits.dtype, seed=seed)
         num_options = tf.shape(logits)[-1]
         nochoice = num_options - 1
-        minus_inf = tf.constant(-float("inf"), logits.dtype)
-        picks = []
+        weights = _relative_weights(logits)
+        picks: list[tf.Tensor] = []
+
+        def taken() -> tf.Tensor:
+            return tf.reduce_any(tf.stack([
+                tf.one_hot(tf.where(pick == nochoice, num_options, pick), num_options,
+                           on_value=True, off_value=False) for pick in picks]), 0)
+
         for position in range(self._num_choices):
-            top = tf.reduce_max(remaining, -1, keepdims=True)
-            weights = tf.exp(remaining - tf.where(top > minus_inf, top, tf.zeros_like(top)))
-            pick = inverse_cdf_index(weights, uniforms[..., position])
-            picks.append(pick)
-            taken = tf.one_hot(tf.where(pick == nochoice, num_options, pick), num_options,
-                               on_value=True, off_value=False)
-            remaining = tf.where(taken, minus_inf, remaining)
+            if picks:
+                weights = tf.where(taken(), tf.zeros([], weights.dtype), weights)
+                # Weights relative to the first pick's maximum may underflow once the heavy
+                # options are taken (logit gaps of about 70 and more): then renormalise.
+                weights = tf.cond(
+                    tf.reduce_all(tf.reduce_sum(weights, -1) > _SMALLEST_SAFE_TOTAL),
+                    lambda weights=weights: weights,
+                    lambda: _relative_weights(tf.where(taken(), -np.inf, logits)))
+            picks.append(inverse_cdf_index(weights, uniforms[..., position]))
         order = tf.stack(picks, -1)
         ended = tf.cumsum(tf.cast(order == nochoice, tf.int32), axis=-1) > 0
         return tf.where(ended, nochoice, order)

@@ -154,3 +154,14 @@ def test_parameters_held_in_variables_are_trainable():
     with tf.GradientTape() as tape:
         log_prob = model.choice(LOGITS).get("choice").log_prob(K)
     assert tape.gradient(log_prob, nochoice).numpy() > 0
+
+
+def test_iterated_logit_draws_the_rest_in_proportion_after_an_overwhelming_first_pick():
+    # Relative to the first option, the others' weights underflow float32 (e^-200): the second
+    # pick must still follow their own softmax, 1 : e^-1 : e^-2.
+    logits = tf.constant([0.0, -200.0, -201.0, -202.0, -np.inf])
+    draws = TruncatedPlackettLuce(logits, num_choices=2).sample(20_000, seed=(3, 4)).numpy()
+    assert np.all(draws[:, 0] == 0)
+    expected = np.exp([0.0, -1.0, -2.0]) / np.exp([0.0, -1.0, -2.0]).sum()
+    for option, p in zip([1, 2, 3], expected):
+        assert abs(np.mean(draws[:, 1] == option) - p) < 4 * np.sqrt(p * (1 - p) / len(draws))
