@@ -14,10 +14,12 @@ rejection samplers, with the gamma sampler's XLA-only log-space variant switched
 network's draws are built. Distributions that call TensorFlow's random
 kernels directly (TFP 0.23: `TruncatedNormal`) keep their own, mode-dependent draws.
 
-Inside `sharded_draws(first_user, local_users)` every draw is taken as a block of users
+Inside `sharded_draws(first_user, local_users, replicated)` every draw is taken as a block of users
 `[first_user, first_user + local_users)` of the draw for all users: element k of the local draw
-is element `first_user * (size / local_users) + k` of the global Philox stream. A simulation
-sharded over replicas this way draws what one device would.
+is element `first_user * (size / local_users) + k` of the global Philox stream, so disjoint
+shards use disjoint parts of each stream and together draw what one device would. Draws of the
+variables named in `replicated` (shared by all users, e.g. a corpus) are made whole on every
+shard.
 """
 
 from __future__ import annotations
@@ -41,20 +43,45 @@ _WORDS_PER_COUNTER = 4  # Philox-4x32 makes four words per counter value.
 class _Shard(threading.local):
     first_user: tf.Tensor | None = None
     local_users: int = 0
+    replicated: frozenset[str] = frozenset()
 
 
 _shard = _Shard()
 
 
 @contextlib.contextmanager
-def sharded_draws(first_user: tf.Tensor, local_users: int) -> Iterator[None]:
-    """Draws inside are users `[first_user, first_user + local_users)` of all users' draws."""
-    saved = _shard.first_user, _shard.local_users
+def sharded_draws(first_user: tf.Tensor, local_users: int,
+                  replicated: frozenset[str] = frozenset()) -> Iterator[None]:
+    """Draws inside are users `[first_user, first_user + local_users)` of all users' draws,
+    except those of the variables in `replicated` (see `drawing_variable`)."""
+    saved = _shard.first_user, _shard.local_users, _shard.replicated
     _shard.first_user, _shard.local_users = tf.cast(first_user, tf.uint64), local_users
+    _shard.replicated = frozenset(replicated)
     try:
         yield
     finally:
-        _shard.first_user, _shard.local_users = saved
+        _shard.first_user, _shard.local_users, _shard.replicated = saved
+
+
+@contextlib.contextmanager
+def drawing_variable(name: str) -> Iterator[None]:
+    """Draws inside belong to the variable `name`: whole, not a shard, if it is replicated."""
+    if name not in _shard.replicated:
+        yield
+        return
+    with unsharded():
+        yield
+
+
+@contextlib.contextmanager
+def unsharded() -> Iterator[None]:
+    """Draws inside are whole, not a block of users (e.g. seeds, shared by every user)."""
+    saved = _shard.first_user
+    _shard.first_user = None
+    try:
+        yield
+    finally:
+        _shard.first_user = saved
 
 
 def philox_words(shape: Sequence[int] | tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
@@ -214,7 +241,7 @@ def split_seed(seed: Any, n: Any = 2, salt: str | None = None,
     with tf.name_scope(name or "split_seed"):
         seed = samplers.sanitize_seed(seed, salt=salt)
         # The shard offset must not apply to seeds: they are the same for every user.
-        with _unsharded():
+        with unsharded():
             split = tf.bitcast(philox_words(tf.stack([n, 2]), seed), tf.int32)
         return tf.unstack(split) if isinstance(n, int) else split
 
@@ -230,7 +257,7 @@ def get_integer_seed(seed: Any) -> Any:
     """As TFP's `get_integer_seed`: an integer in [0, 2**31)."""
     if isinstance(seed, int):
         return seed % 2**31
-    with _unsharded():
+    with unsharded():
         word = philox_words([], samplers.sanitize_seed(seed))
     return tf.cast(tf.bitwise.right_shift(word, 1), tf.int32)
 
@@ -262,16 +289,6 @@ def _portable_implementation(fn_name: str, default_fn: Callable[..., Any],
 def _never_xla() -> bool:
     """TFP's XLA test, answering no: one algorithm in every mode."""
     return False
-
-
-@contextlib.contextmanager
-def _unsharded() -> Iterator[None]:
-    saved = _shard.first_user
-    _shard.first_user = None
-    try:
-        yield
-    finally:
-        _shard.first_user = saved
 
 
 _REPLACEMENTS: dict[str, Callable[..., Any]] = {

@@ -115,7 +115,7 @@ class TFRuntime:
         """The value after `num_steps` steps from the initial step (or `starting_value`)."""
         return self.stream(num_steps, seed, None, starting_value)[0]
 
-    def stream(self, num_steps: int, seed: seeds.Seed, summarize: Summarize | None,
+    def stream(self, num_steps: int | tf.Tensor, seed: seeds.Seed, summarize: Summarize | None,
                starting_value: NetworkValue | None = None
                ) -> tuple[dict[str, Value], dict[str, tf.Tensor]]:
         """The value after `num_steps` steps, and `summarize(value)` at steps 0 .. num_steps.
@@ -125,11 +125,11 @@ class TFRuntime:
         e.g. a mean over users), returned stacked on a leading time axis. Pass the same function
         object on every call: a new one traces the program again.
         """
-        if not isinstance(num_steps, int) or num_steps < 0:
+        if not tf.is_tensor(num_steps) and (not isinstance(num_steps, int) or num_steps < 0):
             raise ValueError(f"num_steps must be a non-negative int, got {num_steps!r}")
         start = self._flat_start(starting_value)
-        final, summaries = self._run("_execute", tf.constant(num_steps), seeds.as_seed(seed),
-                                     start, summarize)
+        final, summaries = self._run("_execute", tf.convert_to_tensor(num_steps),
+                                     seeds.as_seed(seed), start, summarize)
         return unflatten_network_value(final), summaries
 
     def reset(self, seed: seeds.Seed, inputs: NetworkValue | None = None) -> SimulationState:

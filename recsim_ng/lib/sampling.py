@@ -29,9 +29,10 @@ tfd = tfp.distributions
 LogProbs = dict[str, dict[str, tf.Tensor]]  # variable -> dotted field -> log-prob tensor
 
 
-def sample(distribution: tfd.Distribution, seed: tf.Tensor) -> tf.Tensor:
-    """One draw from `distribution`, from the same uniforms in eager, graph and XLA mode."""
-    with draws.exact_sampling():
+def sample(distribution: tfd.Distribution, seed: tf.Tensor, variable_name: str) -> tf.Tensor:
+    """One draw of a field of `variable_name`, from the same uniforms in eager, graph and XLA mode
+    (and, under `draws.sharded_draws`, its users' block of the whole draw)."""
+    with draws.exact_sampling(), draws.drawing_variable(variable_name):
         return distribution.sample(seed=seed)
 
 
@@ -119,7 +120,8 @@ class FieldResolver:
                 raise ValueError(f"variable {variable.name!r}, field {field_name!r} is random but"
                                  " not observed, and no seeds were given to draw it")
             else:
-                resolved[field_name] = sample(leaf, self._field_seeds[variable.name, field_name])
+                resolved[field_name] = sample(leaf, self._field_seeds[variable.name, field_name],
+                                              variable.name)
             if is_random(leaf) and self._record:
                 log_probs[field_name] = leaf.log_prob(resolved[field_name])
         if log_probs:

@@ -83,8 +83,8 @@ class LongTermSatisfaction(V1Environment):
         if not self.v1_fixed_seed:
             return Value(clickbait=clickbait)
         draw = tf.constant(0) if previous is None else previous.get("draw") + 1
-        return Value(draw=draw,
-                     clickbait=sample(clickbait, seeds.fold_in(_fixed_seed("documents"), draw)))
+        seed = seeds.fold_in(_fixed_seed("documents"), draw)
+        return Value(draw=draw, clickbait=sample(clickbait, seed, "documents"))
 
     def resample_documents_from(self, previous: Value) -> Value:
         return self.sample_documents(previous)
@@ -101,7 +101,7 @@ class LongTermSatisfaction(V1Environment):
         half_range = tf.fill([users], 0.5 / (1.0 - MEMORY_DISCOUNT))
         exposure = tfd.Uniform(-half_range, half_range)
         if self.v1_fixed_seed:
-            exposure = sample(exposure, _fixed_seed("user_state"))
+            exposure = sample(exposure, _fixed_seed("user_state"), "user_state")
         return Value(innovation=tf.zeros([users]),
                      net_positive_exposure=exposure,
                      satisfaction=self._satisfaction,
