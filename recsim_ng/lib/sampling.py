@@ -36,6 +36,13 @@ def sample(distribution: tfd.Distribution, seed: tf.Tensor, variable_name: str) 
         return distribution.sample(seed=seed)
 
 
+def sample_and_log_prob(distribution: tfd.Distribution, seed: tf.Tensor,
+                        variable_name: str) -> tuple[tf.Tensor, tf.Tensor]:
+    """`sample`'s draw and its log-prob, shared work where the distribution allows."""
+    with draws.exact_sampling(), draws.drawing_variable(variable_name):
+        return distribution.experimental_sample_and_log_prob(seed=seed)
+
+
 def is_random(leaf: Any) -> bool:
     return isinstance(leaf, tfd.Distribution)
 
@@ -120,9 +127,13 @@ class FieldResolver:
                 raise ValueError(f"variable {variable.name!r}, field {field_name!r} is random but"
                                  " not observed, and no seeds were given to draw it")
             else:
-                resolved[field_name] = sample(leaf, self._field_seeds[variable.name, field_name],
-                                              variable.name)
-            if is_random(leaf) and self._record:
+                seed = self._field_seeds[variable.name, field_name]
+                if self._record:
+                    resolved[field_name], log_probs[field_name] = sample_and_log_prob(
+                        leaf, seed, variable.name)
+                else:
+                    resolved[field_name] = sample(leaf, seed, variable.name)
+            if is_random(leaf) and self._record and field_name not in log_probs:
                 log_probs[field_name] = leaf.log_prob(resolved[field_name])
         if log_probs:
             self.log_probs[variable.name] = log_probs

@@ -10,6 +10,8 @@ to and including the first K.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
@@ -23,10 +25,42 @@ tfd = tfp.distributions
 _SMALLEST_SAFE_TOTAL = 1e-30  # Well above float32's smallest normal number, 1.2e-38.
 
 
-def _relative_weights(logits: tf.Tensor) -> tf.Tensor:
-    """exp(logits - their maximum) over the last axis; all zero where every logit is -inf."""
+def _relative_weights(logits: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """exp(logits - shift) and the shift, their maximum over the last axis (0 where every
+    logit is -inf, so those weights are all zero)."""
     top = tf.reduce_max(logits, -1, keepdims=True)
-    return tf.exp(logits - tf.where(top > -np.inf, top, tf.zeros_like(top)))
+    shift = tf.where(top > -np.inf, top, tf.zeros_like(top))
+    return tf.exp(logits - shift), shift
+
+
+def _pick_log_prob(logits: tf.Tensor, pick: tf.Tensor, weights: tf.Tensor,
+                   shift: tf.Tensor) -> tf.Tensor:
+    """log P(pick) among the options still available, whose `weights` are exp(logits - shift)
+    (0 for options taken); 0 if none is left (the pick is forced).
+
+    Its gradient with respect to `logits` is given directly (one-hot pick minus the remaining
+    options' probabilities), so differentiating never passes through how the weights were
+    made (e.g. a conditional renormalisation, which XLA cannot differentiate inside a loop).
+    """
+    weights, shift = tf.stop_gradient(weights), tf.stop_gradient(shift)
+    total = tf.reduce_sum(weights, -1)
+    available = total > 0
+    safe_total = tf.where(available, total, tf.ones_like(total))
+
+    @tf.custom_gradient
+    def log_prob(logits: tf.Tensor) -> tuple[tf.Tensor, Any]:
+        picked = tf.gather(logits, pick, batch_dims=logits.shape.rank - 1) - shift[..., 0]
+        value = tf.where(available, picked - tf.math.log(safe_total), tf.zeros_like(total))
+
+        def gradient(upstream: tf.Tensor) -> tf.Tensor:
+            chosen = tf.one_hot(pick, tf.shape(logits)[-1], dtype=logits.dtype)
+            step = tf.where(available[..., None], chosen - weights / safe_total[..., None],
+                            tf.zeros_like(weights))
+            return upstream[..., None] * step
+
+        return value, gradient
+
+    return log_prob(logits)
 
 
 class TruncatedPlackettLuce(tfd.AutoCompositeTensorDistribution):
@@ -66,8 +100,23 @@ class TruncatedPlackettLuce(tfd.AutoCompositeTensorDistribution):
         return tf.constant([self._num_choices], tf.int32)
 
     def _sample_n(self, n: int, seed: tf.Tensor | int | None = None) -> tf.Tensor:
-        # The sequential picks themselves, each by the inverse CDF of one uniform over the
-        # options not yet picked: num_choices uniforms per list rather than one per option.
+        return self._draw(n, seed)[0]
+
+    def _sample_and_log_prob(self, sample_shape: tf.Tensor, seed: tf.Tensor | int | None = None
+                             ) -> tuple[tf.Tensor, tf.Tensor]:
+        """A draw and its log-prob, from the same weights (no second pass over the options)."""
+        order, log_prob = self._draw(tf.reduce_prod(sample_shape), seed)
+        batch = tf.shape(self._logits)[:-1]
+        return (tf.reshape(order, tf.concat([sample_shape, batch, [self._num_choices]], 0)),
+                tf.reshape(log_prob, tf.concat([sample_shape, batch], 0)))
+
+    def _draw(self, n: int | tf.Tensor, seed: tf.Tensor | int | None) -> tuple[tf.Tensor, tf.Tensor]:
+        """`n` lists `[n, B..., num_choices]` and their log-probs `[n, B...]`.
+
+        The sequential picks themselves, each by the inverse CDF of one uniform over the options
+        not yet picked: num_choices uniforms per list rather than one per option. A pick's
+        log-prob is its logit minus the log of the remaining options' summed weights.
+        """
         logits = self._logits[tf.newaxis]
         if tf.get_static_value(n) != 1:
             logits = tf.broadcast_to(logits, tf.concat([[n], tf.shape(self._logits)], 0))
@@ -75,8 +124,9 @@ class TruncatedPlackettLuce(tfd.AutoCompositeTensorDistribution):
                                     dtype=logits.dtype, seed=seed)
         num_options = tf.shape(logits)[-1]
         nochoice = num_options - 1
-        weights = _relative_weights(logits)
+        weights, shift = _relative_weights(logits)
         picks: list[tf.Tensor] = []
+        log_probs: list[tf.Tensor] = []
 
         def taken() -> tf.Tensor:
             return tf.reduce_any(tf.stack([
@@ -88,14 +138,18 @@ class TruncatedPlackettLuce(tfd.AutoCompositeTensorDistribution):
                 weights = tf.where(taken(), tf.zeros([], weights.dtype), weights)
                 # Weights relative to the first pick's maximum may underflow once the heavy
                 # options are taken (logit gaps of about 70 and more): then renormalise.
-                weights = tf.cond(
+                weights, shift = tf.cond(
                     tf.reduce_all(tf.reduce_sum(weights, -1) > _SMALLEST_SAFE_TOTAL),
-                    lambda weights=weights: weights,
+                    lambda weights=weights, shift=shift: (weights, shift),
                     lambda: _relative_weights(tf.where(taken(), -np.inf, logits)))
-            picks.append(inverse_cdf_index(weights, uniforms[..., position]))
+            pick = inverse_cdf_index(weights, uniforms[..., position])
+            log_probs.append(_pick_log_prob(logits, pick, weights, shift))
+            picks.append(pick)
         order = tf.stack(picks, -1)
-        ended = tf.cumsum(tf.cast(order == nochoice, tf.int32), axis=-1) > 0
-        return tf.where(ended, nochoice, order)
+        ended = tf.cumsum(tf.cast(order == nochoice, tf.int32), axis=-1, exclusive=True) > 0
+        log_prob = tf.reduce_sum(tf.where(ended, tf.zeros([], logits.dtype),
+                                          tf.stack(log_probs, -1)), -1)
+        return tf.where(ended | (order == nochoice), nochoice, order), log_prob
 
     def _log_prob(self, x: tf.Tensor) -> tf.Tensor:
         x = tf.cast(x, tf.int32)

@@ -165,3 +165,18 @@ def test_iterated_logit_draws_the_rest_in_proportion_after_an_overwhelming_first
     expected = np.exp([0.0, -1.0, -2.0]) / np.exp([0.0, -1.0, -2.0]).sum()
     for option, p in zip([1, 2, 3], expected):
         assert abs(np.mean(draws[:, 1] == option) - p) < 4 * np.sqrt(p * (1 - p) / len(draws))
+
+
+@pytest.mark.parametrize("nochoice", [0.5, -np.inf])
+def test_iterated_logit_draws_come_with_their_log_prob_and_its_gradient(nochoice):
+    logits = tf.Variable([[0.3, -0.2, 0.1, 1.0, nochoice], [2.0, 0.0, -1.0, 0.5, nochoice]])
+    with tf.GradientTape(persistent=True) as tape:
+        ranked = TruncatedPlackettLuce(logits, num_choices=3)
+        lists, log_prob = ranked.experimental_sample_and_log_prob(20, seed=(5, 6))
+        scored = ranked.log_prob(lists)
+        drawn_total, scored_total = tf.reduce_sum(log_prob), tf.reduce_sum(scored)
+    np.testing.assert_array_equal(lists, ranked.sample(20, seed=(5, 6)))
+    np.testing.assert_allclose(log_prob, scored, rtol=1e-5, atol=1e-6)
+    gradients = [tf.convert_to_tensor(tape.gradient(total, logits))
+                 for total in (drawn_total, scored_total)]
+    np.testing.assert_allclose(*gradients, rtol=1e-5, atol=1e-6)
