@@ -45,7 +45,8 @@ class ViableCorpus(Corpus):
 
     def next_state(self, previous_state: Value, user_response: Value, slate_docs: Value) -> Value:
         chosen_provider = get_chosen(slate_docs.get("provider_id"), user_response.get("choice"))
-        clicks = tf.reduce_sum(tf.one_hot(chosen_provider, self._num_providers), 0)
+        clicks = tf.math.unsorted_segment_sum(  # No-choice's provider -1 counts nowhere.
+            tf.ones_like(chosen_provider, tf.float32), chosen_provider, self._num_providers)
         return Value(provider_click_count=(
             self._discount * previous_state.get("provider_click_count") + clicks))
 

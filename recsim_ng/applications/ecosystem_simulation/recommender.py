@@ -59,8 +59,8 @@ class MyopicRecommender(BaseRecommender):
 
     def provider_boost(self, provider_pulls: tf.Tensor, provider_id: tf.Tensor) -> tf.Tensor:
         """Each document's boost `[D]` from the users' pulls `[U, P]` and its provider `[D]`."""
-        pulls = tf.reduce_sum(provider_pulls, 0)
-        imbalance = tf.reduce_mean(pulls) - pulls
+        pulls = tf.ones([1, provider_pulls.shape[0]]) @ provider_pulls  # Column sums.
+        imbalance = tf.reduce_mean(pulls) - pulls[0]
         return tf.clip_by_value(tf.gather(imbalance, provider_id), -self._boost_cap,
                                 self._boost_cap)
 

@@ -1,13 +1,14 @@
 """Provider viability and social welfare: many runs of the ecosystem, summarised.
 
 `run_simulation` measures the users' mean cumulative utility and its standard error across
-independent runs. All runs execute as one compiled program: the runtime's compiled `execute` is
-mapped over the runs' seeds inside a single `tf.function`, so the network is built and traced once.
+independent runs. All runs execute as one compiled program: the runtime's `execute` is mapped
+over the runs' seeds inside a single `tf.function`, traced once per network, horizon and run count.
 """
 
 from __future__ import annotations
 
 import time
+import weakref
 from typing import NamedTuple
 
 import numpy as np
@@ -63,26 +64,49 @@ class RunOutcomes(NamedTuple):
     provider_clicks: np.ndarray  # [runs, providers]: clicks each provider received
 
 
-def simulate_runs(network: Network, num_runs: int, horizon: int, seed: int,
-                  jit_compile: bool = False) -> RunOutcomes:
-    """Executes `horizon` steps of `num_runs` independent runs of an ecosystem network as one
-    compiled program; run k uses the seed derived from `seed` and k."""
-    if num_runs < 1:
-        raise ValueError(f"num_runs must be positive, got {num_runs}")
-    runtime = TFRuntime(network, jit_compile=jit_compile)
+class RunSimulator:
+    """`horizon` steps of independent runs of an ecosystem network as one compiled program,
+    traced once per run count: calls with new seeds reuse it."""
 
-    def outcome(run_seed: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        final = runtime.execute(horizon, run_seed)
+    def __init__(self, network: Network, horizon: int, jit_compile: bool = False):
+        if not isinstance(horizon, int) or horizon < 0:
+            raise ValueError(f"horizon must be a non-negative int, got {horizon!r}")
+        self._runtime = TFRuntime(network, jit_compile=jit_compile)
+        self._horizon = horizon
+        self._all_runs = tf.function(self._runs, autograph=False)
+
+    @property
+    def trace_count(self) -> int:
+        return self._all_runs.experimental_get_tracing_count()
+
+    def __call__(self, num_runs: int, seed: int) -> RunOutcomes:
+        """Run k uses the seed derived from `seed` and k."""
+        if not isinstance(num_runs, int) or num_runs < 1:
+            raise ValueError(f"num_runs must be a positive int, got {num_runs!r}")
+        utility, clicks = self._all_runs(seeds.fold_in(seeds.as_seed(seed), tf.range(num_runs)))
+        return RunOutcomes(utility.numpy(), clicks.numpy())
+
+    def _outcome(self, run_seed: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        final = self._runtime.execute(self._horizon, run_seed)
         return (tf.reduce_mean(final["metrics_state"].get("cumulative_reward")),
                 tf.reduce_sum(final["recommender_state"].get("provider_pulls"), 0))
 
-    @tf.function(autograph=False)
-    def all_runs(run_seeds: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        return tf.map_fn(outcome, run_seeds, fn_output_signature=(tf.float32, tf.float32))
+    def _runs(self, run_seeds: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        return tf.map_fn(self._outcome, run_seeds, fn_output_signature=(tf.float32, tf.float32))
 
-    run_seeds = seeds.fold_in(seeds.as_seed(seed), tf.range(num_runs))
-    utility, clicks = all_runs(run_seeds)
-    return RunOutcomes(utility.numpy(), clicks.numpy())
+
+_simulators: "weakref.WeakKeyDictionary[Network, dict[tuple[int, bool], RunSimulator]]" = \
+    weakref.WeakKeyDictionary()
+
+
+def simulate_runs(network: Network, num_runs: int, horizon: int, seed: int,
+                  jit_compile: bool = False) -> RunOutcomes:
+    """Executes `horizon` steps of `num_runs` independent runs of an ecosystem network as one
+    compiled program, made once per network, horizon and mode (see `RunSimulator`)."""
+    by_setting = _simulators.setdefault(network, {})
+    if (horizon, jit_compile) not in by_setting:
+        by_setting[horizon, jit_compile] = RunSimulator(network, horizon, jit_compile)
+    return by_setting[horizon, jit_compile](num_runs, seed)
 
 
 def run_simulation(num_runs: int, provider_means: np.ndarray, num_users: int, horizon: int,
