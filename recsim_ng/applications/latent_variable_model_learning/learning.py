@@ -93,23 +93,24 @@ def fit_by_monte_carlo_em(network: Network, sensitivity: tf.Variable, observed: 
                                        num_leapfrog_steps=4),
         num_adaptation_steps=int(0.8 * burnin))
 
-    @tf.function(autograph=False)
+    @tf.function(jit_compile=True, autograph=False)
     def e_step(start: tf.Tensor, chain_seed: tf.Tensor) -> tf.Tensor:
         return tfp.mcmc.sample_chain(num_samples, start, kernel=kernel, num_burnin_steps=burnin,
                                      num_steps_between_results=thinning - 1, trace_fn=None,
                                      seed=chain_seed)
 
+    @tf.function(jit_compile=True, autograph=False)
+    def per_sample_score_and_curvature(samples: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        return tf.map_fn(lambda s: _score_and_curvature(lambda: latent.target_log_prob_fn(s),
+                                                        sensitivity),
+                         samples, fn_output_signature=(tf.float32, tf.float32))
+
     for iteration in range(1, iterations + 1):
         samples = e_step(intents, seeds.fold_in(run_seed, iteration))
         intents = samples[-1]
-        score, curvature = _score_and_curvature(
-            lambda: tf.reduce_mean([latent.target_log_prob_fn(s) for s in tf.unstack(samples)]),
-            sensitivity)
-        sensitivity.assign_sub(score / curvature)
-    per_sample = [_score_and_curvature(lambda s=s: latent.target_log_prob_fn(s), sensitivity)
-                  for s in tf.unstack(samples)]
-    scores = np.stack([score.numpy() for score, _ in per_sample])
-    curvatures = np.stack([curvature.numpy() for _, curvature in per_sample])
+        scores, curvatures = per_sample_score_and_curvature(samples)
+        sensitivity.assign_sub(tf.reduce_mean(scores, 0) / tf.reduce_mean(curvatures, 0))
+    scores, curvatures = (x.numpy() for x in per_sample_score_and_curvature(samples))
     information = -curvatures.mean(axis=0) - scores.var(axis=0)
     return SensitivityEstimate(sensitivity.numpy(), np.maximum(information, 1e-12) ** -0.5)
 
@@ -137,8 +138,8 @@ def demo(num_users: int = 20, horizon: int = 10, seed: int = 0) -> dict[str, flo
     results = {}
     model, sensitivity = latent_variable_network(num_users, satisfaction_sensitivity=0.3)
     known = fit_with_logged_intent(model, sensitivity, logged)
-    observed = {**logged, "user_state": logged["user_state"].at("satisfaction",
-                                                                  "max_slate_utility")}
+    # The best slate utility follows from the latent intent, so it is recomputed, not observed.
+    observed = {**logged, "user_state": logged["user_state"].at("satisfaction")}
     model, sensitivity = latent_variable_network(num_users, satisfaction_sensitivity=0.3)
     em = fit_by_monte_carlo_em(model, sensitivity, observed, seed)
     for name, estimate in (("logged_intent", known), ("latent_intent", em)):
