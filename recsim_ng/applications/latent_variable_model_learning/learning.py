@@ -61,14 +61,16 @@ def _score_and_curvature(log_density: Callable[[], tf.Tensor],
 
 def fit_with_logged_intent(network: Network, sensitivity: tf.Variable,
                            trajectory: NetworkValue, newton_steps: int = 4) -> SensitivityEstimate:
-    """Maximum likelihood given fully logged trajectories (the objective is quadratic)."""
-    def log_likelihood() -> tf.Tensor:
-        return log_probability(network, trajectory)
+    """Maximum likelihood given fully logged trajectories (the objective is quadratic); each
+    Newton step's derivatives are one XLA-compiled program."""
+    @tf.function(jit_compile=True, autograph=False)
+    def score_and_curvature() -> tuple[tf.Tensor, tf.Tensor]:
+        return _score_and_curvature(lambda: log_probability(network, trajectory), sensitivity)
 
     for _ in range(newton_steps):
-        score, curvature = _score_and_curvature(log_likelihood, sensitivity)
+        score, curvature = score_and_curvature()
         sensitivity.assign_sub(score / curvature)
-    _, curvature = _score_and_curvature(log_likelihood, sensitivity)
+    _, curvature = score_and_curvature()
     return SensitivityEstimate(sensitivity.numpy(), (-curvature.numpy()) ** -0.5)
 
 
