@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from recsim_ng.applications.ecosystem_simulation.simulation import (
-    create_viable_provider_simulation_network, init_random_provider_clusters, run_simulation,
-    simulate_runs)
+    RunSimulator, create_viable_provider_simulation_network, init_random_provider_clusters,
+    run_simulation, simulate_runs)
 from recsim_ng.lib.log_probability import log_probability, total_log_prob
 from recsim_ng.lib.runtime import TFRuntime
 
@@ -70,3 +70,17 @@ def test_the_provider_boost_balances_clicks_across_providers():
     reduction = inequality[0.0] - inequality[1.2]
     standard_error = reduction.std(ddof=1) / np.sqrt(runs)
     assert reduction.mean() > 3 * standard_error
+
+
+def test_repeated_runs_reuse_one_compiled_program():
+    network = create_viable_provider_simulation_network(FOUR_PROVIDERS, num_users=20)
+    simulator = RunSimulator(network, horizon=4)
+    first = simulator(2, seed=5)
+    for seed in (6, 7):
+        simulator(2, seed=seed)
+    assert simulator.trace_count == 1
+    again = simulate_runs(network, 2, 4, seed=5)  # The network's cached simulator.
+    np.testing.assert_array_equal(again.user_utility, first.user_utility)
+    simulate_runs(network, 2, 4, seed=8)
+    with pytest.raises(ValueError, match="num_runs"):
+        simulator(0, seed=1)

@@ -359,6 +359,55 @@ def test_stepping_with_new_seeds_does_not_retrace(network):
     assert runtime.trace_count == 2  # One trace of reset, one of step.
 
 
+def test_streams_and_kept_fields_do_not_retrace_for_new_seeds_or_step_counts(network):
+    runtime = TFRuntime(network)
+    runtime.stream(3, 1, summarize_walk)
+    runtime.trajectory(LENGTH, 1, fields={"walk": ["pos"]})
+    traces = runtime.trace_count
+    for seed, num_steps in [(2, 3), (3, 7), (4, 1)]:
+        runtime.stream(num_steps, seed, summarize_walk)
+        runtime.trajectory(LENGTH, seed, fields={"walk": ["pos"]})
+    assert runtime.trace_count == traces
+
+
+# Kept fields and streams.
+
+
+def summarize_walk(value):
+    return {"mean_pos": tf.reduce_mean(value["walk"].get("pos")),
+            "items": tf.reduce_sum(tf.one_hot(value["choice"].get("item"), 3, dtype=tf.int32), 0)}
+
+
+def test_kept_fields_are_the_trajectory_s_own(graph_runtime, graph_trajectory):
+    kept = graph_runtime.trajectory(LENGTH, SEED, fields={"walk": ["noise"], "clock": None})
+    assert {name: list(val.as_dict) for name, val in kept.items()} == {"walk": ["noise"],
+                                                                       "clock": ["t"]}
+    assert_identical(kept, {"walk": graph_trajectory["walk"].at("noise"),
+                            "clock": graph_trajectory["clock"]})
+    assert_identical(kept.log_probs, graph_trajectory.log_probs)  # Log-probs are all kept.
+    with pytest.raises(ValueError, match="variable 'walk' has no fields \\['speed'\\]"):
+        graph_runtime.trajectory(LENGTH, SEED, fields={"walk": ["speed"]})
+    with pytest.raises(KeyError, match="'walker'"):
+        graph_runtime.trajectory(LENGTH, SEED, fields={"walker": None})
+
+
+@pytest.mark.parametrize("mode", ["graph", "xla"])
+def test_streamed_summaries_equal_those_of_the_whole_trajectory(request, graph_trajectory, mode):
+    runtime = request.getfixturevalue(f"{mode}_runtime")
+    final, summaries = runtime.stream(LENGTH - 1, SEED, summarize_walk)
+    pos = as_numpy(graph_trajectory)["walk"]["pos"]
+    np.testing.assert_allclose(summaries["mean_pos"], pos.mean(axis=1), rtol=1e-5, atol=1e-5)
+    items = as_numpy(graph_trajectory)["choice"]["item"]
+    np.testing.assert_array_equal(summaries["items"],
+                                  [np.bincount(row, minlength=3) for row in items])
+    last = as_numpy(at_step(graph_trajectory, LENGTH - 1))
+    for name, fields in as_numpy(final).items():
+        for field, x in fields.items():
+            np.testing.assert_allclose(x, last[name][field], rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="num_steps"):
+        runtime.stream(-2, SEED, summarize_walk)
+
+
 # Recorded log-probs.
 
 
