@@ -32,16 +32,23 @@ HORIZON = 100
 NUM_DOCS, HISTORY, SLATE, EMBED, HIDDEN, TOPICS = 100, 15, 2, 32, 32, 2
 
 
-def our_case(users: int, mode: str, repeats: int) -> dict[str, Any]:
-    """Times our trajectory; meant to run in a fresh process."""
+def our_case(users: int, mode: str, repeats: int, shards: int = 1) -> dict[str, Any]:
+    """Times our trajectory; meant to run in a fresh process. With several shards, users are
+    split into shards that run concurrently (`ShardedRuntime`)."""
     import tensorflow as tf
     from recsim_ng.applications.interest_evolution.simulation import (
-        create_interest_evolution_simulation_network)
+        REPLICATED_VARIABLES, create_interest_evolution_simulation_network)
     from recsim_ng.lib.runtime import TFRuntime
+    from recsim_ng.lib.sharding import ShardedRuntime
 
     tf.constant(0).numpy()  # Start TensorFlow outside the timed first call.
-    network, _ = create_interest_evolution_simulation_network(users)
-    runtime = TFRuntime(network, jit_compile=mode == "xla")
+    if shards == 1:
+        network, _ = create_interest_evolution_simulation_network(users)
+        runtime = TFRuntime(network, jit_compile=mode == "xla")
+    else:
+        runtime = ShardedRuntime(lambda u: create_interest_evolution_simulation_network(u)[0],
+                                 users, num_shards=shards, replicated=REPLICATED_VARIABLES,
+                                 jit_compile=mode == "xla")
 
     def timed_call(seed: int) -> float:
         start = time.perf_counter()
@@ -50,7 +57,8 @@ def our_case(users: int, mode: str, repeats: int) -> dict[str, Any]:
 
     first_call_s = timed_call(0)
     steady_s = statistics.median(timed_call(seed) for seed in range(1, repeats + 1))
-    return {"users": users, "mode": mode, "first_call_s": round(first_call_s, 3),
+    return {"users": users, "mode": mode, "shards": shards,
+            "first_call_s": round(first_call_s, 3),
             "steady_s": round(steady_s, 5), "user_steps_per_s": round(users * HORIZON / steady_s),
             "traces": runtime.trace_count, "peak_rss_gib": peak_rss_gib()}
 
@@ -116,7 +124,8 @@ def plot(summary: dict[int, dict[str, float]], path: str) -> None:
 
     users = sorted(summary)
     figure, axes = plt.subplots(figsize=(6, 4.2))
-    for key, label in (("ours_xla", "ours, XLA"), ("ours_graph", "ours, graph"),
+    for key, label in (("ours_xla_2_shards", "ours, XLA, 2 concurrent shards"),
+                       ("ours_xla", "ours, XLA"), ("ours_graph", "ours, graph"),
                        ("upstream_graph", "RecSim NG 0.1.2, graph (its default)"),
                        ("upstream_xla", "RecSim NG 0.1.2, XLA")):
         points = [(u, summary[u][key]) for u in users if key in summary[u]]
@@ -137,6 +146,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--upstream-xla-users", type=int, nargs="*", default=[1, 100])
+    parser.add_argument("--shards", type=int, default=2,
+                        help="also time XLA with users split into this many concurrent shards")
     parser.add_argument("--plot", default=None, help="PNG path for the log-log plot")
     args = parser.parse_args()
     print(json.dumps(machine_info()), flush=True)
@@ -148,6 +159,9 @@ def main() -> None:
             "ours_graph": lambda u=users: side_by_side.ours(our_case, u, "graph", args.repeats),
             "ours_xla": lambda u=users: side_by_side.ours(our_case, u, "xla", args.repeats),
             "upstream_graph": lambda u=users: upstream_case(u, "graph", upstream_repeats)}
+        if users % args.shards == 0 and users >= args.shards > 1:
+            cases[f"ours_xla_{args.shards}_shards"] = lambda u=users: side_by_side.ours(
+                our_case, u, "xla", args.repeats, args.shards)
         if users in args.upstream_xla_users:
             cases["upstream_xla"] = lambda u=users: upstream_case(u, "xla", upstream_repeats)
         results = side_by_side.interleaved(cases, args.rounds)
@@ -158,6 +172,8 @@ def main() -> None:
             "users": users, **{f"{k}_user_steps_per_s": v for k, v in row.items()},
             "ratio_graph": round(row["ours_graph"] / row["upstream_graph"], 2),
             "ratio_xla": round(row["ours_xla"] / row["upstream_graph"], 2),
+            **{f"ratio_{name}": round(value / row["upstream_graph"], 2)
+               for name, value in row.items() if name.endswith("_shards")},
             "first_call_s": {name: side_by_side.median(runs, "first_call_s")
                              for name, runs in results.items()},
             "user_steps_per_s_range": {name: side_by_side.spread(runs, "user_steps_per_s")
@@ -167,7 +183,7 @@ def main() -> None:
     work, rates = work_per_user_step(), machine_rates()
     compute_bound = rates["matmul_gflop_per_s"] * 1e9 / work["flops"]
     memory_bound = rates["memory_bandwidth_gb_per_s"] * 1e9 / work["bytes"]
-    best = max(summary[largest]["ours_graph"], summary[largest]["ours_xla"])
+    best = max(value for name, value in summary[largest].items() if name.startswith("ours"))
     roofline = min(compute_bound, memory_bound)
     print(json.dumps({"roofline_users": largest, **work, **rates,
                       "compute_bound_user_steps_per_s": round(compute_bound),

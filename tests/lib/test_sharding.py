@@ -13,7 +13,7 @@ import pytest
 import tensorflow as tf
 
 from recsim_ng.applications.interest_evolution.simulation import (
-    create_interest_evolution_simulation_network)
+    REPLICATED_VARIABLES, create_interest_evolution_simulation_network)
 from recsim_ng.applications.recsim_v1 import interest_evolution as v1_interest_evolution
 from recsim_ng.examples.reference_network import reference_network
 from recsim_ng.lib.log_probability import log_probability
@@ -33,7 +33,7 @@ def v1_network(users):
 
 
 APPLICATIONS = {  # name: (make_network, replicated variables)
-    "interest_evolution": (interest_evolution_network, ("corpus_state", "available_docs")),
+    "interest_evolution": (interest_evolution_network, REPLICATED_VARIABLES),
     "recsim_v1_interest_evolution": (v1_network, ()),
     "reference_network": (reference_network, ("corpus",)),
 }

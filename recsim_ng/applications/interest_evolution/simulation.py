@@ -16,6 +16,10 @@ from recsim_ng.lib.entity import story_with_trainable_variables
 from recsim_ng.stories.recommendation import recs_story
 
 
+# What all users share: shards of users (`recsim_ng.lib.sharding`) draw these whole.
+REPLICATED_VARIABLES = ("corpus_state", "available_docs")
+
+
 def create_interest_evolution_simulation_network(
         num_users: int, num_topics: int = 2, num_docs: int = 100, history_length: int = 15,
         slate_size: int = 2, freeze_corpus: bool = True, corpus_seed: seeds.Seed = 0,
