@@ -112,8 +112,10 @@ def philox_words(shape: Sequence[int] | tf.Tensor, seed: tf.Tensor) -> tf.Tensor
     words = tf.raw_ops.StatelessRandomUniformFullIntV2(
         shape=tf.reshape(size + _WORDS_PER_COUNTER - 1, [1]), key=key, counter=counter,
         alg=_PHILOX, dtype=tf.uint32)
+    # Gathered, not sliced: XLA needs a slice's start at compile time, so slicing would compile
+    # one program per shard.
     offset = tf.cast(start % _WORDS_PER_COUNTER, tf.int32)
-    return tf.reshape(words[offset:offset + size], shape)
+    return tf.reshape(tf.gather(words, offset + tf.range(size)), shape)
 
 
 def unit_uniform(shape: Sequence[int] | tf.Tensor, seed: tf.Tensor,
@@ -186,13 +188,13 @@ def categorical(logits: Any, num_samples: Any, dtype: tf.DType | None = None, se
         batch = logits.shape[0] if logits.shape[0] is not None else tf.shape(logits)[0]
         uniforms = unit_uniform([batch, num_samples], samplers.sanitize_seed(seed), logits.dtype)
         weights = tf.exp(logits - tf.reduce_max(logits, -1, keepdims=True))
-        return tf.cast(inverse_cdf_index(weights[:, None, :], uniforms), dtype)
+        return tf.cast(inverse_cdf_index(weights[:, None, :], uniforms)[0], dtype)
 
 
-def inverse_cdf_index(weights: tf.Tensor, uniforms: tf.Tensor) -> tf.Tensor:
+def inverse_cdf_index(weights: tf.Tensor, uniforms: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     """The class (int32 `[...]`) whose slice of the cumulative `weights` (`[..., C]`, non-negative,
-    unnormalised) holds each uniform `[...]`. Classes of weight zero are never drawn; if every
-    weight is zero, the last class is.
+    unnormalised) holds each uniform `[...]`, and the weights' total `[...]`. Classes of weight
+    zero are never drawn; if every weight is zero, the last class is.
 
     Cumulative sums are products with a triangular matrix (TensorFlow's and XLA's cumulative-sum
     kernels are slow on CPU), and many classes are searched in blocks: the block first, by
@@ -201,38 +203,46 @@ def inverse_cdf_index(weights: tf.Tensor, uniforms: tf.Tensor) -> tf.Tensor:
     num_classes = weights.shape[-1]
     if num_classes is None:
         raise ValueError("inverse_cdf_index needs a static number of classes")
-    targets = uniforms * tf.reduce_sum(weights, -1)
     if num_classes <= 2 * _CDF_BLOCK:
-        return _index_of(weights, targets)
+        cumulative = _cumulative(weights)
+        total = cumulative[..., -1]
+        return _first_above(cumulative, uniforms * total), total
     num_blocks = -(-num_classes // _CDF_BLOCK)
     in_block = np.arange(num_classes) // _CDF_BLOCK
     block_totals = tf.tensordot(weights, tf.one_hot(in_block, num_blocks, dtype=weights.dtype),
                                 1)
-    block = _index_of(block_totals, targets)
-    zeros = tf.zeros([], weights.dtype)
-    before = tf.reduce_sum(tf.where(tf.range(num_blocks) < block[..., None], block_totals, zeros),
-                           -1)
-    members = tf.minimum(block[..., None] * _CDF_BLOCK + tf.range(_CDF_BLOCK), num_classes - 1)
-    member_weights = tf.where(block[..., None] * _CDF_BLOCK + tf.range(_CDF_BLOCK) < num_classes,
-                              tf.gather(weights, members, batch_dims=weights.shape.rank - 1), zeros)
-    within = _index_of(member_weights, targets - before)
-    return tf.minimum(block * _CDF_BLOCK + within, num_classes - 1)
+    block_cumulative = _cumulative(block_totals)
+    total = block_cumulative[..., -1]
+    targets = uniforms * total
+    block = _first_above(block_cumulative, targets)
+    batch_dims = weights.shape.rank - 1
+    before = tf.gather(block_cumulative - block_totals, block, batch_dims=batch_dims)
+    positions = block[..., None] * _CDF_BLOCK + tf.range(_CDF_BLOCK)
+    member_weights = tf.where(positions < num_classes,
+                              tf.gather(weights, tf.minimum(positions, num_classes - 1),
+                                        batch_dims=batch_dims),
+                              tf.zeros([], weights.dtype))
+    within = _first_above(_cumulative(member_weights), targets - before)
+    return tf.minimum(block * _CDF_BLOCK + within, num_classes - 1), total
 
 
 _CDF_BLOCK = 16
 
 
-def _index_of(weights: tf.Tensor, targets: tf.Tensor) -> tf.Tensor:
+def _cumulative(weights: tf.Tensor) -> tf.Tensor:
+    """Cumulative sums over the last axis, as a product with an upper-triangular matrix."""
+    size = weights.shape[-1]
+    return tf.tensordot(weights, np.triu(np.ones([size, size], weights.dtype.as_numpy_dtype)), 1)
+
+
+def _first_above(cumulative: tf.Tensor, targets: tf.Tensor) -> tf.Tensor:
     """The first class whose cumulative weight exceeds its target, never one of weight zero:
     rounding can put a target at or above the total, which then picks the last class that adds
     weight (and the last class if none does)."""
-    num_classes = weights.shape[-1]
-    upper = np.triu(np.ones([num_classes, num_classes], weights.dtype.as_numpy_dtype))
-    cumulative = tf.tensordot(weights, upper, 1)
     total = cumulative[..., -1:]
     index = tf.reduce_sum(tf.cast(cumulative <= targets[..., None], tf.int32), -1)
     last_possible = tf.reduce_sum(tf.cast(cumulative < total, tf.int32), -1)
-    return tf.where(total[..., 0] > 0, tf.minimum(index, last_possible), num_classes - 1)
+    return tf.where(total[..., 0] > 0, tf.minimum(index, last_possible), cumulative.shape[-1] - 1)
 
 
 def split_seed(seed: Any, n: Any = 2, salt: str | None = None,

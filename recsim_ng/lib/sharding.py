@@ -93,7 +93,8 @@ class ShardedRuntime:
             raise ValueError(f"trajectory length must be a positive int, got {length!r}")
         kept = None if fields is None else tuple(
             (name, None if names is None else tuple(names)) for name, names in fields.items())
-        values, log_probs = self._all_fns["_all_trajectory"](length, seeds.as_seed(seed), kept)
+        values, log_probs = self._all_fns["_all_trajectory"](self._indices(), length,
+                                                             seeds.as_seed(seed), kept)
         return Trajectory(unflatten_network_value(values), unflatten_network_value(log_probs))
 
     def execute(self, num_steps: int, seed: seeds.Seed) -> dict[str, Value]:
@@ -106,7 +107,7 @@ class ShardedRuntime:
         should return sums over users (and counts), not means."""
         if not isinstance(num_steps, int) or num_steps < 0:
             raise ValueError(f"num_steps must be a non-negative int, got {num_steps!r}")
-        final, summaries = self._all_fns["_all_execute"](tf.constant(num_steps),
+        final, summaries = self._all_fns["_all_execute"](self._indices(), tf.constant(num_steps),
                                                          seeds.as_seed(seed), summarize)
         return unflatten_network_value(final), summaries
 
@@ -114,7 +115,7 @@ class ShardedRuntime:
         """The log density of all users' logged trajectory, scored shard by shard."""
         flat = {name: {field: tf.convert_to_tensor(x) for field, x in val.as_dict.items()}
                 for name, val in trajectory.items()}
-        return self._all_fns["_all_log_prob"](flat)
+        return self._all_fns["_all_log_prob"](self._indices(), flat)
 
     # One shard's work (compiled with XLA when asked).
 
@@ -134,9 +135,8 @@ class ShardedRuntime:
     def _shard_log_prob(self, index: tf.Tensor, trajectory: Flat) -> tf.Tensor:
         start = tf.cast(index, tf.int32) * self.local_users
 
-        def users_of_shard(x: tf.Tensor) -> tf.Tensor:
-            return tf.ensure_shape(x[:, start:start + self.local_users],
-                                   [x.shape[0], self.local_users, *x.shape[2:]])
+        def users_of_shard(x: tf.Tensor) -> tf.Tensor:  # Gathered: see draws.philox_words.
+            return tf.gather(x, start + tf.range(self.local_users), axis=1)
 
         local = {name: {field: x if name in self._replicated else users_of_shard(x)
                         for field, x in fields.items()}
@@ -145,27 +145,32 @@ class ShardedRuntime:
 
     # All shards, in one program.
 
-    def _all_trajectory(self, length: int, run_seed: tf.Tensor,
+    def _all_trajectory(self, indices: tf.Tensor, length: int, run_seed: tf.Tensor,
                         kept: KeptFields) -> tuple[Flat, Flat]:
-        results = self._each_shard("_shard_trajectory", length, run_seed, kept)
+        results = self._each_shard("_shard_trajectory", indices, length, run_seed, kept)
         return (self._joined(self._part(results, 0), axis=1),
                 self._joined(self._part(results, 1), axis=1, log_probs=True))
 
-    def _all_execute(self, num_steps: tf.Tensor, run_seed: tf.Tensor,
+    def _all_execute(self, indices: tf.Tensor, num_steps: tf.Tensor, run_seed: tf.Tensor,
                      summarize: Summarize | None) -> tuple[Flat, dict[str, tf.Tensor]]:
-        results = self._each_shard("_shard_execute", num_steps, run_seed, summarize)
+        results = self._each_shard("_shard_execute", indices, num_steps, run_seed, summarize)
         return (self._joined(self._part(results, 0), axis=0),
                 self._summed(self._part(results, 1)))
 
-    def _all_log_prob(self, trajectory: Flat) -> tf.Tensor:
-        return self._summed(self._each_shard("_shard_log_prob", trajectory))
+    def _all_log_prob(self, indices: tf.Tensor, trajectory: Flat) -> tf.Tensor:
+        return self._summed(self._each_shard("_shard_log_prob", indices, trajectory))
 
-    def _each_shard(self, name: str, *args: Any) -> Any:
+    def _indices(self) -> tf.Tensor:
+        """The shard indices, passed in rather than made inside the program: as constants there,
+        Grappler would specialise (and XLA compile) each shard's function separately."""
+        return tf.range(self.num_shards)
+
+    def _each_shard(self, name: str, indices: tf.Tensor, *args: Any) -> Any:
         """`name`'s shard function for every shard: a list of results without a strategy, else a
         structure of per-replica values."""
         shard_fn = self._shard_fns[name]
         if self._strategy is None:
-            return [shard_fn(tf.constant(index), *args) for index in range(self.num_shards)]
+            return [shard_fn(indices[index], *args) for index in range(self.num_shards)]
 
         def on_replica() -> Any:
             return shard_fn(tf.distribute.get_replica_context().replica_id_in_sync_group, *args)

@@ -33,17 +33,16 @@ def _relative_weights(logits: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     return tf.exp(logits - shift), shift
 
 
-def _pick_log_prob(logits: tf.Tensor, pick: tf.Tensor, weights: tf.Tensor,
-                   shift: tf.Tensor) -> tf.Tensor:
+def _pick_log_prob(logits: tf.Tensor, pick: tf.Tensor, weights: tf.Tensor, shift: tf.Tensor,
+                   total: tf.Tensor) -> tf.Tensor:
     """log P(pick) among the options still available, whose `weights` are exp(logits - shift)
-    (0 for options taken); 0 if none is left (the pick is forced).
+    (0 for options taken) and add up to `total`; 0 if none is left (the pick is forced).
 
     Its gradient with respect to `logits` is given directly (one-hot pick minus the remaining
     options' probabilities), so differentiating never passes through how the weights were
     made (e.g. a conditional renormalisation, which XLA cannot differentiate inside a loop).
     """
-    weights, shift = tf.stop_gradient(weights), tf.stop_gradient(shift)
-    total = tf.reduce_sum(weights, -1)
+    weights, shift, total = (tf.stop_gradient(x) for x in (weights, shift, total))
     available = total > 0
     safe_total = tf.where(available, total, tf.ones_like(total))
 
@@ -134,16 +133,21 @@ class TruncatedPlackettLuce(tfd.AutoCompositeTensorDistribution):
                            on_value=True, off_value=False) for pick in picks]), 0)
 
         for position in range(self._num_choices):
+            uniform = uniforms[..., position]
             if picks:
                 weights = tf.where(taken(), tf.zeros([], weights.dtype), weights)
+            pick, total = inverse_cdf_index(weights, uniform)
+            if picks:
                 # Weights relative to the first pick's maximum may underflow once the heavy
-                # options are taken (logit gaps of about 70 and more): then renormalise.
-                weights, shift = tf.cond(
-                    tf.reduce_all(tf.reduce_sum(weights, -1) > _SMALLEST_SAFE_TOTAL),
-                    lambda weights=weights, shift=shift: (weights, shift),
-                    lambda: _relative_weights(tf.where(taken(), -np.inf, logits)))
-            pick = inverse_cdf_index(weights, uniforms[..., position])
-            log_probs.append(_pick_log_prob(logits, pick, weights, shift))
+                # options are taken (logit gaps of about 70 and more): then renormalise, pick again.
+                def renormalised(uniform=uniform) -> tuple[tf.Tensor, ...]:
+                    weights, shift = _relative_weights(tf.where(taken(), -np.inf, logits))
+                    return (*inverse_cdf_index(weights, uniform), weights, shift)
+
+                pick, total, weights, shift = tf.cond(
+                    tf.reduce_all(total > _SMALLEST_SAFE_TOTAL),
+                    lambda found=(pick, total, weights, shift): found, renormalised)
+            log_probs.append(_pick_log_prob(logits, pick, weights, shift, total))
             picks.append(pick)
         order = tf.stack(picks, -1)
         ended = tf.cumsum(tf.cast(order == nochoice, tf.int32), axis=-1, exclusive=True) > 0
