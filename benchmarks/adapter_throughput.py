@@ -14,27 +14,24 @@ Actions are uniformly random valid slates (distinct candidate indices, random or
 `slate_size` entries of `tf.argsort` of `tf.random.stateless_uniform` noise, seeded by
 (call seed, step), so no stateful RNG is involved. Each case (adapter, user count) runs in a
 fresh process: the first timed call (trace, plus the first run) is reported apart from the
-steady state, the median of `--repeats` further calls. Prints one JSON line per case, then one per
-case comparing it with RecSim v1's 6.7-8.0 k env steps/s (`upstream_performance.md`).
+steady state, the median of `--repeats` further calls. RecSim v1 itself (one user per
+environment, its random agent: `../shared/upstream_bench/bench_v1_env.py`) runs interleaved with
+ours, `--rounds` times per user count; ratios divide by its median env steps/s.
 
     python benchmarks/adapter_throughput.py [--users 1 100 10000]
-        [--adapters tf_agents tf_agents_xla gym] [--steps 100] [--repeats 5]
+        [--adapters tf_agents tf_agents_xla gym] [--steps 100] [--repeats 5] [--rounds 2]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import statistics
 import time
 from typing import Any, Callable
 
+import side_by_side
 from recsim_ng.lib.machine import machine_info, peak_rss_gib
-
-# RecSim v1 (recsim-no-tf 0.2.3) interest_evolution, one user per environment, random slates:
-# env steps/s on the 2-core CI machine (`upstream_performance.md`).
-RECSIM_V1_STEPS_PER_S = (6.7e3, 8.0e3)
 
 NUM_CANDIDATES = 10
 SLATE_SIZE = 2
@@ -146,24 +143,28 @@ def main() -> None:
                         default=["tf_agents", "tf_agents_xla", "gym"])
     parser.add_argument("--steps", type=int, default=100, help="environment steps per timed call")
     parser.add_argument("--repeats", type=int, default=5, help="steady-state calls per case")
+    parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
 
-    info = machine_info(("tensorflow", "tensorflow_probability", "tf_agents", "gymnasium"))
-    context = multiprocessing.get_context("spawn")
-    results = []
+    print(json.dumps(machine_info(("tensorflow", "tensorflow_probability", "tf_agents",
+                                   "gymnasium"))), flush=True)
     for users in args.users:
-        for adapter in args.adapters:
-            with context.Pool(1) as pool:
-                result = pool.apply(run_case, (adapter, users, args.steps, args.repeats))
-            results.append(result)
-            print(json.dumps({**result, **info}), flush=True)
+        cases = {adapter: lambda a=adapter: side_by_side.ours(run_case, a, users, args.steps,
+                                                              args.repeats)
+                 for adapter in args.adapters}
+        cases["recsim_v1"] = lambda: recsim_v1_case()
+        results = side_by_side.interleaved(cases, args.rounds)
+        v1 = side_by_side.median(results.pop("recsim_v1"), "user_steps_per_s")
+        for adapter, runs in results.items():
+            rate = side_by_side.median(runs, "user_steps_per_s")
+            print(json.dumps({"adapter": adapter, "users": users, "user_steps_per_s": rate,
+                              "recsim_v1_env_steps_per_s": v1,
+                              "ratio_to_recsim_v1": round(rate / v1, 2)}), flush=True)
 
-    low, high = RECSIM_V1_STEPS_PER_S
-    for result in results:
-        rate = result["user_steps_per_s"]
-        print(json.dumps({"adapter": result["adapter"], "users": result["users"],
-                          "user_steps_per_s": rate, "recsim_v1_env_steps_per_s": [low, high],
-                          "ratio_to_recsim_v1": [round(rate / high, 2), round(rate / low, 2)]}))
+
+def recsim_v1_case() -> dict[str, Any]:
+    result = side_by_side.upstream("bench_v1_env.py", env="interest_evolution", steps=20000)
+    return {"user_steps_per_s": result["steps_per_s"]}
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ def upstream(script: str, **flags: Any) -> dict[str, Any]:
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if done.returncode or not lines:
         raise RuntimeError(f"{script} failed ({done.returncode}): {done.stderr[-2000:]}")
-    return {"side": "recsim_ng_0.1.2", **json.loads(lines[-1])}
+    return {"side": script, **json.loads(lines[-1])}
 
 
 def ours(function: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
