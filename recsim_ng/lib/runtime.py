@@ -73,6 +73,10 @@ class TFRuntime:
     def network(self) -> Network:
         return self._network
 
+    @property
+    def records_log_probs(self) -> bool:
+        return self._record
+
     # Public API: Values in and out; the compiled functions see only nested dicts of tensors.
 
     def trajectory(self, length: int, seed: seeds.Seed | None,

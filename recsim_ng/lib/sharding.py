@@ -73,6 +73,10 @@ class ShardedRuntime:
             self._all_trajectory, self._all_execute, self._all_log_prob)}
 
     @property
+    def strategy(self) -> tf.distribute.Strategy | None:
+        return self._strategy
+
+    @property
     def trace_count(self) -> int:
         """How many times the all-shards programs were traced (once per entry point and shape)."""
         return sum(fn.experimental_get_tracing_count() for fn in self._all_fns.values())

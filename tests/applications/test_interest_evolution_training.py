@@ -1,6 +1,7 @@
 """REINFORCE training of the interest evolution recommender: it must visibly learn."""
 
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from recsim_ng.applications.interest_evolution.simulation import (
@@ -37,3 +38,16 @@ def test_short_training_beats_the_untrained_recommender_by_more_than_three_stand
     # Paired over the same fresh users; the standard error is that of the per-user difference.
     assert result.improvement > 3 * result.improvement_standard_error
     assert curve[-10:].mean() > curve[:10].mean()
+
+
+def test_training_on_shards_needs_a_strategy_and_recorded_log_probs():
+    from recsim_ng.applications.interest_evolution.simulation import REPLICATED_VARIABLES
+    from recsim_ng.lib.sharding import ShardedRuntime
+
+    def make_network(users):
+        return create_interest_evolution_simulation_network(users, num_docs=20)[0]
+
+    local = ShardedRuntime(make_network, 4, num_shards=2, replicated=REPLICATED_VARIABLES,
+                           record_log_probs=True)
+    with pytest.raises(ValueError, match="tf.distribute strategy"):
+        ReinforceTrainer(local, [], horizon=3, learning_rate=0.1)

@@ -218,3 +218,52 @@ def test_two_worker_processes_on_loopback_give_the_one_shard_trajectory(tmp_path
         trajectory, traces, shards = load_trajectory(tmp_path / f"worker{index}.npz")
         assert shards == 2 and traces == 1
         assert_equal_as_the_contract_defines(from_dicts(trajectory), expected)
+
+
+TRAINER = f"""
+import json, sys
+import numpy as np
+import tensorflow as tf
+replicas = int(sys.argv[1])
+if replicas > 1:
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+from recsim_ng.applications.interest_evolution.simulation import (
+    REPLICATED_VARIABLES, create_interest_evolution_simulation_network)
+from recsim_ng.applications.interest_evolution.training import ReinforceTrainer
+from recsim_ng.lib.sharding import ShardedRuntime
+made = {{}}
+
+def make_network(users):
+    network, made["variables"] = create_interest_evolution_simulation_network(users, num_docs=20)
+    return network
+
+strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"][:replicas])
+sharded = ShardedRuntime(make_network, 8, strategy=strategy, replicated=REPLICATED_VARIABLES,
+                         record_log_probs=True)
+trainer = ReinforceTrainer(sharded, made["variables"], horizon=6, learning_rate=0.05)
+curve = trainer.train(3, seed=4)
+np.savez(sys.argv[2], curve=curve, traces=trainer.trace_count,
+         **{{variable.name.split(":")[0]: variable.numpy() for variable in made["variables"]}})
+"""
+
+
+def test_a_training_step_on_two_replicas_equals_the_one_replica_step(tmp_path):
+    outputs = []
+    for replicas in (1, 2):
+        output = tmp_path / f"replicas{replicas}.npz"
+        done = subprocess.run([sys.executable, "-c", TRAINER, str(replicas), str(output)],
+                              capture_output=True, text=True, timeout=300, check=False,
+                              env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+        assert done.returncode == 0, done.stderr[-3000:]
+        with np.load(output) as saved:
+            outputs.append({key: saved[key] for key in saved.files})
+    one, two = outputs
+    assert one["traces"] == two["traces"] == 1
+    np.testing.assert_allclose(two.pop("curve"), one.pop("curve"), rtol=1e-5)
+    # Adam moves a weight by at most the learning rate per step, and a gradient that nearly
+    # cancels can differ in relative terms when two replicas add it up in another order: the
+    # weights must agree to a thousandth of the largest possible movement.
+    movement = 0.05 * 3
+    for key, value in one.items():
+        np.testing.assert_allclose(two[key], value, rtol=0, atol=1e-3 * movement, err_msg=key)
