@@ -171,6 +171,21 @@ def test_hmc_on_the_latent_target_recovers_the_closed_form_posterior_mean(conjug
     assert float(tf.math.reduce_std(draws)) == pytest.approx(post_sd, rel=0.25)
 
 
+def test_an_xla_compiled_chain_on_the_latent_target_is_traced_once(conjugate_case):
+    network, logged = conjugate_case
+    latent = LatentTrajectory(network, {"y": logged["y"]})
+    kernel = tfp.mcmc.HamiltonianMonteCarlo(latent.target_log_prob_fn, step_size=0.1,
+                                            num_leapfrog_steps=3)
+    chain = tf.function(lambda start, seed: tfp.mcmc.sample_chain(
+        50, start, kernel=kernel, trace_fn=None, seed=seed), jit_compile=True, autograph=False)
+    start, _ = latent.sample(seed=5)
+    for seed in ([1, 2], [3, 4], [5, 6]):
+        (samples,) = chain(start, tf.constant(seed))
+        start = [samples[-1]]
+    assert chain.experimental_get_tracing_count() == 1
+    assert np.all(np.isfinite(samples.numpy()))
+
+
 def test_monte_carlo_marginal_likelihood_matches_the_closed_form(conjugate_case):
     network, logged = conjugate_case
     latent = LatentTrajectory(network, {"y": logged["y"]})
