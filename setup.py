@@ -23,6 +23,9 @@ setuptools.setup(
         "rl": ["tf-agents~=0.19.0"],
         "gym": ["gymnasium>=1.0,<2"],
         "plots": ["matplotlib~=3.9.2"],  # learning curves (scripts/reproduce_results.py)
+        # Logs as tables (pandas; Parquet through pyarrow). The example logs themselves ship in
+        # recbole and obp, installed without their dependencies: see recsim_ng/data/datasets.py.
+        "data": ["pandas", "pyarrow", "scipy"],  # scipy: two-sample tests in the report
         "dev": ["pytest"],
     },
     entry_points={"console_scripts": ["recsim_ng=recsim_ng.cli.main:run"]},

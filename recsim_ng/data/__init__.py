@@ -1,0 +1,1 @@
+"""Logs of real usage: one format (`event_log`), splits, trajectories, and example datasets."""
