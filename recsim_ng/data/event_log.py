@@ -15,7 +15,8 @@ Columns (names are fixed; rename yours with `columns={ours: yours}`):
 
 Any further numeric columns named in `event_features` travel with the events; per-item and
 per-user numeric features come as tables keyed by `item` and `user`. Rows are sorted by user,
-time, slate and position (stably); ids are remapped to 0..n-1 in sorted order of the ids.
+time, slate, position and item, so the order never depends on the order rows came in; ids are
+remapped to 0..n-1 in sorted order of the ids. Slate ids need only be unique per user.
 
 Every check names the column and the first offending row (its label in the table you gave).
 """
@@ -101,6 +102,8 @@ def from_dataframe(frame: pd.DataFrame, *, columns: Mapping[str, str] | None = N
     _check_values(renamed)
     events = renamed.copy()
     events["time"] = _seconds(renamed["time"])
+    for name in event_features:
+        events[name] = pd.to_numeric(events[name]).astype(float)
     _check_duplicates(events)
     if catalogue is not None:
         item_features, item_ids, items_from = catalogue.item_features, catalogue.item_ids, "catalogue"
@@ -110,7 +113,8 @@ def from_dataframe(frame: pd.DataFrame, *, columns: Mapping[str, str] | None = N
     user_features, user_ids = _feature_table(users, "user", events["user"])
     events["item_index"] = _index_in(item_ids, events["item"], "item", items_from)
     events["user_index"] = _index_in(user_ids, events["user"], "user", "users")
-    order = [c for c in ("user_index", "time", "slate", "position") if c in events.columns]
+    order = [c for c in ("user_index", "time", "slate", "position", "item_index")
+             if c in events.columns]
     events = events.sort_values(order, kind="stable")
     return EventLog(events, user_ids, item_ids, item_features, user_features,
                     tuple(event_features))
@@ -147,6 +151,9 @@ def _renamed(frame: pd.DataFrame, columns: Mapping[str, str],
                 f"{_suggestion(source[ours], [str(c) for c in frame.columns])}; the table has"
                 f" {list(frame.columns)[:12]}; map yours with columns={{{ours!r}: 'your name'}}")
     for name in event_features:
+        if name in known:
+            raise LogFormatError(f"event feature {name!r} is a column of the log format; rename"
+                                 " it")
         if name not in frame.columns:
             raise LogFormatError(f"event feature column {name!r} is missing"
                                  f"{_suggestion(name, [str(c) for c in frame.columns])}")
@@ -165,6 +172,11 @@ def _first(mask: pd.Series | np.ndarray, frame: pd.DataFrame) -> object:
     return frame.index[int(np.argmax(np.asarray(mask)))]
 
 
+def _first_value(mask: pd.Series | np.ndarray, column: pd.Series) -> object:
+    """The value in `column` at the first true entry of `mask` (labels may repeat)."""
+    return column.iloc[int(np.argmax(np.asarray(mask)))]
+
+
 def _check_values(frame: pd.DataFrame) -> None:
     for column in frame.columns:
         missing = frame[column].isna().to_numpy()
@@ -175,9 +187,9 @@ def _check_values(frame: pd.DataFrame) -> None:
         numbers = pd.to_numeric(frame[column], errors="coerce")
         bad = numbers.isna().to_numpy()
         if bad.any():
-            row = _first(bad, frame)
-            raise LogFormatError(f"column {column!r} is not numeric: {frame[column][row]!r} at"
-                                 f" row {row!r} (one-hot encode categorical features)")
+            raise LogFormatError(f"column {column!r} is not numeric:"
+                                 f" {_first_value(bad, frame[column])!r} at row"
+                                 f" {_first(bad, frame)!r} (one-hot encode categorical features)")
         infinite = ~np.isfinite(numbers.to_numpy(dtype=float))
         if infinite.any():
             raise LogFormatError(f"column {column!r} has a non-finite value at row"
@@ -194,29 +206,51 @@ def _check_range(frame: pd.DataFrame, column: str, valid, what: str) -> None:
     values = frame[column].to_numpy(dtype=float)
     bad = ~valid(values)
     if bad.any():
-        row = _first(bad, frame)
-        raise LogFormatError(f"column {column!r}: {frame[column][row]!r} at row {row!r} {what}")
+        raise LogFormatError(f"column {column!r}: {_first_value(bad, frame[column])!r} at row"
+                             f" {_first(bad, frame)!r} {what}")
 
 
 def _seconds(time: pd.Series) -> pd.Series:
     """Times as float seconds: numbers as they are, datetimes (or date strings) since the epoch."""
     if pd.api.types.is_bool_dtype(time):
         raise LogFormatError("column 'time' holds booleans; expected numbers or datetimes")
+    numbers = pd.to_numeric(time, errors="coerce") if time.dtype == object else None
     if pd.api.types.is_numeric_dtype(time):
         values = time.astype(float)
+    elif numbers is not None and not numbers.isna().any():
+        values = numbers.astype(float)  # numbers in an object column are seconds too
     else:
-        parsed = pd.to_datetime(time, errors="coerce", utc=True, format="mixed")
-        bad = parsed.isna().to_numpy()
-        if bad.any():
-            row = _first(bad, time.to_frame())
-            raise LogFormatError(f"column 'time' is neither numeric nor a date: {time[row]!r} at"
-                                 f" row {row!r}")
-        values = (parsed - pd.Timestamp(0, tz="UTC")).dt.total_seconds()
+        values = _date_seconds(time)
     infinite = ~np.isfinite(values.to_numpy())
     if infinite.any():
         raise LogFormatError(f"column 'time' has a non-finite value at row"
                              f" {_first(infinite, time.to_frame())!r}")
     return values
+
+
+_CLOCK_WORDS = ("now", "today", "yesterday", "tomorrow")
+
+
+def _date_seconds(time: pd.Series) -> pd.Series:
+    """Dates as seconds since the epoch; words pandas reads as the clock are not dates."""
+    clock = time.astype(str).str.strip().str.lower().isin(_CLOCK_WORDS).to_numpy()
+    try:
+        parsed = pd.to_datetime(time.where(~clock), errors="coerce", utc=True, format="mixed")
+        bad = parsed.isna().to_numpy()
+    except (pd.errors.OutOfBoundsDatetime, OverflowError, ValueError):
+        parsed, bad = None, np.array([not _is_date(x) for x in time.where(~clock)])
+    if bad.any():
+        raise LogFormatError(f"column 'time' is neither numeric nor a date in pandas' range:"
+                             f" {_first_value(bad, time)!r} at row {_first(bad, time.to_frame())!r}")
+    microseconds = parsed.dt.tz_convert(None).to_numpy().astype("datetime64[us]").astype(np.int64)
+    return pd.Series(microseconds / 1e6, index=time.index)
+
+
+def _is_date(value) -> bool:
+    try:
+        return not pd.isna(pd.to_datetime(value, utc=True))
+    except (pd.errors.OutOfBoundsDatetime, OverflowError, ValueError, TypeError):
+        return False
 
 
 def _check_duplicates(events: pd.DataFrame) -> None:
@@ -227,11 +261,11 @@ def _check_duplicates(events: pd.DataFrame) -> None:
         raise LogFormatError(f"duplicate event at row {row!r}: the same {tuple(key)} as an"
                              " earlier row")
     if "slate" in events.columns and "position" in events.columns:
-        taken = events.duplicated(subset=["slate", "position"], keep="first").to_numpy()
+        taken = events.duplicated(subset=["user", "slate", "position"], keep="first").to_numpy()
         if taken.any():
-            row = _first(taken, events)
-            raise LogFormatError(f"column 'position': row {row!r} fills a slot of slate"
-                                 f" {events['slate'][row]!r} that an earlier row filled")
+            raise LogFormatError(f"column 'position': row {_first(taken, events)!r} fills a slot"
+                                 f" of slate {_first_value(taken, events['slate'])!r} that an"
+                                 " earlier row filled")
 
 
 def _feature_table(table: pd.DataFrame | None, key: str,
@@ -245,8 +279,9 @@ def _feature_table(table: pd.DataFrame | None, key: str,
                              f"{_suggestion(key, [str(c) for c in table.columns])}")
     duplicated = table[key].duplicated().to_numpy()
     if duplicated.any():
-        raise LogFormatError(f"the {key}s table lists {key} {table[key].iloc[np.argmax(duplicated)]!r}"
-                             f" twice (row {_first(duplicated, table)!r})")
+        raise LogFormatError(f"the {key}s table's column {key!r} lists"
+                             f" {_first_value(duplicated, table[key])!r} twice (row"
+                             f" {_first(duplicated, table)!r})")
     features = table.drop(columns=[key])
     _check_values(features.rename(columns=lambda c: f"{key}s.{c}"))
     ordered = table.assign(_key=table[key].map(_sort_key)).sort_values("_key", kind="stable")
@@ -264,6 +299,7 @@ def _index_in(ids: np.ndarray, logged: pd.Series, column: str, table: str) -> np
     index = pd.Index(ids).get_indexer(logged)
     if (index < 0).any():
         row = _first(index < 0, logged.to_frame())
-        raise LogFormatError(f"column {column!r}: unknown {column} id {logged[row]!r} at row"
-                             f" {row!r}, not in the {table} table")
+        raise LogFormatError(f"column {column!r}: unknown {column} id"
+                             f" {_first_value(index < 0, logged)!r} at row {row!r}, not in the"
+                             f" {table} table")
     return index
