@@ -29,4 +29,5 @@ class Adam(tf.Module):
                                                      gradients):
             first.assign(self._beta_1 * first + (1.0 - self._beta_1) * gradient)
             second.assign(self._beta_2 * second + (1.0 - self._beta_2) * tf.square(gradient))
-            variable.assign_sub(rate * first / (tf.sqrt(second) + self._epsilon))
+            variable.assign_sub(tf.cast(rate, variable.dtype) * first
+                                / (tf.sqrt(second) + self._epsilon))

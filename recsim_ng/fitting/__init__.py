@@ -1,0 +1,1 @@
+"""Fitting user models to logged data: maximum likelihood with standard errors."""
