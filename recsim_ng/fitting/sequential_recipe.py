@@ -1,10 +1,11 @@
 """One call from a consumption log to fitted user models, held-out scores and a simulated log.
 
-`fit_sequential_models(log)` fits the dynamic-interest model and the three baselines of
+`fit_sequential_models(log)` fits the dynamic-interest model (with the population's long-run
+interest, and with each user's latent: `latent_interest`) and the three baselines of
 `interest_model` on a split's training events, scores each on the test events (each user's
 state conditioned on its earlier events), fits the gaps between events, and simulates a log
-like the real one (its users, their event counts and first times) from the fitted dynamic
-model for the validity comparison.
+like the real one (its users, their event counts and first times) from the latent-user model,
+users drawn from the fitted population, for the validity comparison.
 """
 
 from __future__ import annotations
@@ -21,16 +22,18 @@ from recsim_ng.fitting.estimation import clustered_mean
 from recsim_ng.fitting.gaps import GapModel, fit_gap_model
 from recsim_ng.fitting.interest_model import MODELS, ChoiceModelFit, fit_choice_model
 from recsim_ng.fitting.interest_network import InterestDynamics, simulate_log
+from recsim_ng.fitting.latent_interest import LatentInterestFit, fit_latent_interest
 from recsim_ng.fitting.sequences import ItemCovariates, event_sequences, item_covariates
 
 DYNAMIC = "dynamic_interest"
+LATENT = "dynamic_interest_latent_users"
 
 
 @dataclasses.dataclass(frozen=True)
 class SequentialFit:
     """Fitted models, their held-out scores, the gap model and a simulated log."""
 
-    fits: dict[str, ChoiceModelFit]
+    fits: dict[str, ChoiceModelFit | LatentInterestFit]
     heldout: pd.DataFrame
     covariates: ItemCovariates
     gaps: GapModel
@@ -42,7 +45,8 @@ class SequentialFit:
 def fit_sequential_models(log: EventLog, split: Split | None = None,
                           topics: Sequence[str] | None = None,
                           baselines: Sequence[str] = MODELS[1:], exclude_consumed: bool = True,
-                          max_iterations: int = 500, seed: int = 0) -> SequentialFit:
+                          max_iterations: int = 500, latent_steps: int = 300,
+                          seed: int = 0) -> SequentialFit:
     """Fits, scores and simulates (default split: each user's last 10% of events is the test).
 
     `topics`: the item feature columns that are topics (default: `genre:*`).
@@ -54,19 +58,21 @@ def fit_sequential_models(log: EventLog, split: Split | None = None,
     test = event_sequences(log, split.test)
     if test.num_scored == 0:
         raise ValueError("the split has no test events to score")
-    fits = {model: fit_choice_model(model, train, covariates, exclude_consumed,
-                                    max_iterations=max_iterations)
-            for model in (DYNAMIC, *baselines)}
+    fits: dict = {model: fit_choice_model(model, train, covariates, exclude_consumed,
+                                          max_iterations=max_iterations)
+                  for model in (DYNAMIC, *baselines)}
+    fits[LATENT] = fit_latent_interest(train, covariates, exclude_consumed, latent_steps,
+                                       seed=seed, initial=fits[DYNAMIC].theta)
     scores = {model: fit.event_log_likelihoods(test, covariates) for model, fit in fits.items()}
     heldout = heldout_table(scores, test.user[test.scored])
     gaps = fit_gap_model(log, split.train)
-    dynamics = InterestDynamics.from_estimates(fits[DYNAMIC].estimates)
+    dynamics = InterestDynamics.from_estimates(fits[LATENT].estimates)
     simulated = simulate_log(dynamics, covariates, gaps, log, seed, exclude_consumed)
     return SequentialFit(fits, heldout, covariates, gaps, dynamics, split, simulated)
 
 
 def heldout_table(scores: dict[str, np.ndarray], users: np.ndarray,
-                  reference: str = DYNAMIC) -> pd.DataFrame:
+                  reference: str = LATENT) -> pd.DataFrame:
     """Log-likelihood per held-out event per model, and each model's gap to `reference`.
 
     Standard errors are clustered by user; the difference is paired event by event, and `z` is
@@ -77,7 +83,7 @@ def heldout_table(scores: dict[str, np.ndarray], users: np.ndarray,
         mean, error = clustered_mean(values, users)
         difference, difference_error = clustered_mean(scores[reference] - values, users)
         rows.append({"model": model, "log_likelihood_per_event": mean, "standard_error": error,
-                     f"{reference}_advantage": difference,
+                     "reference_advantage": difference,
                      "advantage_standard_error": difference_error,
                      "z": difference / difference_error if difference_error > 0 else np.nan})
     return pd.DataFrame(rows).set_index("model")

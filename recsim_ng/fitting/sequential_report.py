@@ -13,13 +13,14 @@ import os
 
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from recsim_ng.data.event_log import EventLog
 from recsim_ng.fitting import validity, validity_plots
-from recsim_ng.fitting.sequential_recipe import DYNAMIC, SequentialFit
+from recsim_ng.fitting.interest_model import MODELS
+from recsim_ng.fitting.sequential_recipe import LATENT, SequentialFit
 from recsim_ng.fitting.simulator_files import FittedSimulator, save_simulator
+from recsim_ng.fitting.report_files import records, save_figure
 from recsim_ng.lib.files import atomic_writer, check_writable
 
 SIGNIFICANT = 3.0  # standard errors a model must beat each baseline by
@@ -31,23 +32,25 @@ def sequential_summary(result: SequentialFit, log: EventLog) -> dict:
     comparisons = validity.compare(log, result.simulated, covariates.topics,
                                    covariates.topic_names)
     heldout = result.heldout
-    baselines = [m for m in heldout.index if m != DYNAMIC]
+    baselines = [m for m in heldout.index if m in MODELS[1:]]
     beaten = [m for m in baselines if heldout.loc[m, "z"] > SIGNIFICANT]
     missed = [c.statistic for c in comparisons if c.verdict == "differs"]
     if len(beaten) == len(baselines):
-        verdict = (f"the dynamic-interest model beats every baseline in held-out log-likelihood"
-                   f" per event by more than {SIGNIFICANT:g} standard errors")
+        verdict = (f"the dynamic-interest model with latent users beats every baseline in"
+                   f" held-out log-likelihood per event by more than {SIGNIFICANT:g} standard"
+                   " errors")
     else:
-        verdict = (f"the dynamic-interest model does NOT beat {sorted(set(baselines) - set(beaten))}"
-                   f" by more than {SIGNIFICANT:g} standard errors")
+        verdict = (f"the dynamic-interest model with latent users does NOT beat"
+                   f" {sorted(set(baselines) - set(beaten))} by more than {SIGNIFICANT:g}"
+                   " standard errors")
     return {
         "verdict": verdict,
         "simulation_differs_in": missed,
-        "heldout": _records(heldout.reset_index()),
+        "heldout": records(heldout.reset_index()),
         "split": result.split.sizes(),
         "fits": {model: {"converged": fit.converged, "seconds": fit.seconds,
                          "train_log_likelihood_per_event": fit.log_likelihood / fit.num_events,
-                         "estimates": _records(fit.estimates.table().reset_index())}
+                         "estimates": records(fit.estimates.table().reset_index())}
                  for model, fit in result.fits.items()},
         "gaps": result.gaps.to_json(),
         "comparisons": validity.to_json(comparisons),
@@ -64,9 +67,9 @@ def write_sequential_report(result: SequentialFit, log: EventLog, folder: str | 
     summary["plots"] = [heldout_path] + validity_plots.plot_comparisons(
         log, result.simulated, os.path.join(folder, "validity"), result.covariates.topics,
         result.covariates.topic_names, overwrite=overwrite)
-    _save_figure(heldout_figure(result.heldout), heldout_path, overwrite)
+    save_figure(heldout_figure(result.heldout), heldout_path, overwrite)
     save_simulator(FittedSimulator(result.dynamics, result.covariates, result.gaps, log.item_ids,
-                                   result.fits[DYNAMIC].exclude_consumed),
+                                   result.fits[LATENT].exclude_consumed),
                    os.path.join(folder, "simulator"), overwrite)
     with atomic_writer(report_path, overwrite=overwrite) as file:
         json.dump(summary, file, indent=2, allow_nan=False)
@@ -76,11 +79,12 @@ def write_sequential_report(result: SequentialFit, log: EventLog, folder: str | 
 def format_sequential_report(summary: dict) -> str:
     """The report as text: held-out table, dynamic-model estimates, the comparisons."""
     heldout = pd.DataFrame(summary["heldout"]).set_index("model")
-    estimates = pd.DataFrame(summary["fits"][DYNAMIC]["estimates"]).set_index("parameter")
+    estimates = pd.DataFrame(summary["fits"][LATENT]["estimates"]).set_index("parameter")
     comparisons = pd.DataFrame(summary["comparisons"])
     lines = ["Held-out log-likelihood per event (standard errors clustered by user):",
              heldout.to_string(float_format=lambda x: f"{x:.4f}"), "",
-             "Dynamic-interest model, estimates with 95% intervals:",
+             "Dynamic-interest model with latent users (the simulator), estimates with 95%"
+             " intervals:",
              estimates.to_string(float_format=lambda x: f"{x:.4f}"), "",
              "Real versus simulated log:",
              comparisons.to_string(index=False, float_format=lambda x: f"{x:.4g}"), "",
@@ -92,33 +96,27 @@ def format_sequential_report(summary: dict) -> str:
 
 
 def heldout_figure(heldout: pd.DataFrame) -> Figure:
-    """Each model's held-out log-likelihood per event with its 95% interval."""
-    figure = Figure(figsize=(6, 3.2), layout="constrained")
-    axes = figure.subplots()
+    """Each model's held-out log-likelihood per event, and the dynamic model's paired advantage
+    over each baseline, with 95% intervals."""
+    figure = Figure(figsize=(9, 3.2), layout="constrained")
+    scores, advantages = figure.subplots(1, 2)
+    labels = [m.replace("_", " ") for m in heldout.index]
     position = np.arange(len(heldout))
-    axes.barh(position, heldout["log_likelihood_per_event"],
-              xerr=1.96 * heldout["standard_error"], color="tab:blue", alpha=0.7, capsize=4)
-    axes.set_yticks(position, labels=[m.replace("_", " ") for m in heldout.index])
-    low = (heldout["log_likelihood_per_event"] - 3 * heldout["standard_error"]).min()
-    high = (heldout["log_likelihood_per_event"] + 3 * heldout["standard_error"]).max()
-    axes.set_xlim(low, high)
-    axes.invert_yaxis()
-    axes.set_xlabel("held-out log-likelihood per event (95% interval)")
-    axes.set_title("Which user model predicts the next item best")
+    scores.errorbar(heldout["log_likelihood_per_event"], position,
+                    xerr=1.96 * heldout["standard_error"], fmt="o", capsize=4)
+    scores.set_yticks(position, labels=labels)
+    scores.invert_yaxis()
+    scores.set_xlabel("held-out log-likelihood per event")
+    scores.set_title("Per model (95%, clustered by user)")
+    baselines = heldout.drop(index=LATENT)
+    advantages.errorbar(baselines["reference_advantage"], np.arange(len(baselines)),
+                        xerr=1.96 * baselines["advantage_standard_error"], fmt="o", capsize=4,
+                        color="tab:green")
+    advantages.axvline(0.0, color="grey", linewidth=0.8, linestyle=":")
+    advantages.set_yticks(np.arange(len(baselines)),
+                          labels=[m.replace("_", " ") for m in baselines.index])
+    advantages.invert_yaxis()
+    advantages.set_xlabel("latent-user dynamic model's gain per event")
+    advantages.set_title("Paired gain (95%)")
     return figure
 
-
-def _save_figure(figure: Figure, path: str, overwrite: bool) -> None:
-    FigureCanvasAgg(figure)
-    with atomic_writer(path, "wb", overwrite=overwrite) as file:
-        figure.savefig(file, format="png", dpi=110)
-
-
-def _records(frame: pd.DataFrame) -> list[dict]:
-    """Rows as dicts of plain values, non-finite numbers as None (strict JSON)."""
-    def plain(x):
-        if isinstance(x, (float, np.floating)):
-            return float(x) if np.isfinite(x) else None
-        return x.item() if isinstance(x, np.generic) else x
-
-    return [{k: plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]

@@ -17,7 +17,8 @@ from matplotlib.ticker import ScalarFormatter
 
 from recsim_ng.data.event_log import EventLog
 from recsim_ng.fitting import validity
-from recsim_ng.lib.files import atomic_writer, check_writable
+from recsim_ng.fitting.report_files import save_figure
+from recsim_ng.lib.files import check_writable
 
 REAL = {"color": "C0", "linestyle": "-"}
 SIMULATED = {"color": "C1", "linestyle": "--"}
@@ -160,6 +161,5 @@ def plot_comparisons(real: EventLog, simulated: EventLog, folder: str | os.PathL
     os.makedirs(folder, exist_ok=True)
     paths = {name: check_writable(os.path.join(folder, name), overwrite) for name in drawings}
     for name, draw in drawings.items():
-        with atomic_writer(paths[name], "wb", overwrite) as file:
-            draw().savefig(file, format="png", dpi=110)
+        save_figure(draw(), paths[name], overwrite)
     return list(paths.values())
