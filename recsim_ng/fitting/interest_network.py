@@ -69,32 +69,48 @@ class InterestUser(Entity):
         self._gaps = gaps
         self._exclude_consumed = exclude_consumed
 
+    @property
+    def num_items(self) -> int:
+        return int(self._topics.shape[0])
+
     def initial_state(self) -> Value:
         num_users = self._long_run.shape[0]
-        return Value(interest=self._long_run,
-                     consumed=tf.zeros([num_users, self._topics.shape[0]]))
+        return Value(interest=self._long_run, consumed=tf.zeros([num_users, self.num_items]))
 
-    def next_state(self, state: Value, response: Value, activity: Value) -> Value:
-        happened = activity.get("valid")[:, None]
-        topics = tf.gather(self._topics, response.get("item"))
+    def consume(self, state: Value, item: tf.Tensor, happened: tf.Tensor) -> Value:
+        """The state after consuming `item` where `happened` (`[U]` 0/1), else unchanged."""
         interest = state.get("interest")
         moved = (self._long_run + (1.0 - self._dynamics.drift) * (interest - self._long_run)
-                 + self._dynamics.step_size * topics)
-        consumed = tf.one_hot(response.get("item"), self._topics.shape[0]) * happened
-        return Value(interest=tf.where(happened > 0, moved, interest),
+                 + self._dynamics.step_size * tf.gather(self._topics, item))
+        consumed = tf.one_hot(item, self.num_items) * happened[:, None]
+        return Value(interest=tf.where(happened[:, None] > 0, moved, interest),
                      consumed=tf.minimum(state.get("consumed") + consumed, 1.0))
 
-    def response(self, state: Value, activity: Value) -> Value:
-        valid = activity.get("valid") > 0
+    def logits(self, state: Value) -> tf.Tensor:
+        """`[U, I]` choice logits (consumed items excluded when the model excludes them)."""
         logits = tf.matmul(state.get("interest"), self._topics, transpose_b=True) + self._bias
         if self._exclude_consumed:
             logits -= _EXCLUDED * state.get("consumed")
+        return logits
+
+    def next_state(self, state: Value, response: Value, activity: Value) -> Value:
+        return self.consume(state, response.get("item"), activity.get("valid"))
+
+    def response(self, state: Value, activity: Value) -> Value:
+        valid = activity.get("valid") > 0
+        logits = self.logits(state)
         instant = tfd.Bernoulli(probs=tf.fill(tf.shape(valid), self._gaps.instant_share),
                                 dtype=tf.int32)
         return Value(item=tfd.Masked(tfd.Categorical(logits=logits, dtype=tf.int32), valid),
                      instant=tfd.Masked(instant, valid),
                      gap=lambda instant: tfd.Masked(self._gaps.positive(tf.shape(valid)),
                                                     valid & (instant == 0)))
+
+
+def draw_long_run(dynamics: InterestDynamics, num_users: int, seed: int) -> np.ndarray:
+    """`[U, G]` long-run interests of users drawn from the population, N(b, spread²)."""
+    noise = np.random.default_rng(seed).standard_normal((num_users, len(dynamics.interest)))
+    return dynamics.interest + dynamics.spread * noise
 
 
 def interest_network(user: InterestUser, valid: np.ndarray) -> Network:
@@ -124,10 +140,8 @@ def simulate_log(dynamics: InterestDynamics, covariates: ItemCovariates, gaps: G
     """
     lengths = real.lengths()
     valid = np.arange(lengths.max())[:, None] < lengths[None, :]
-    rng = np.random.default_rng(seed)
-    long_run = dynamics.interest + dynamics.spread * rng.standard_normal(
-        (real.num_users, len(dynamics.interest)))
-    user = InterestUser(dynamics, covariates, long_run, gaps, exclude_consumed)
+    user = InterestUser(dynamics, covariates, draw_long_run(dynamics, real.num_users, seed),
+                        gaps, exclude_consumed)
     network = interest_network(user, valid)
     trajectory = TFRuntime(network).trajectory(int(lengths.max()), seed,
                                                fields={"response": None})

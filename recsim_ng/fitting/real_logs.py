@@ -3,8 +3,9 @@
 MovieLens 100K: the dynamic-interest model and its baselines (`sequential_recipe`), the validity
 report and the fitted simulator in `DIR/movielens/`. Open Bandit: the click models fitted on the
 uniform-random log and checked against the Bernoulli Thompson sampling log in
-`DIR/open_bandit/`. Prints both reports; `--max_users` fits the first users only (for a quick
-run), `--overwrite` replaces an earlier report.
+`DIR/open_bandit/`. Agents: random and fitted-myopic slates on the fitted MovieLens simulator,
+through the TF-Agents adapter (`fitted_environment`). Prints every report; `--max_users` fits
+the first MovieLens users only (a quick run), `--overwrite` replaces an earlier report.
 """
 
 from __future__ import annotations
@@ -19,12 +20,16 @@ from recsim_ng.data.event_log import EventLog, from_dataframe
 from recsim_ng.data.movielens import movielens_100k_tables
 from recsim_ng.data.open_bandit import load_open_bandit
 from recsim_ng.fitting.click_report import fit_click_logs, format_click_report, write_click_report
+from recsim_ng.fitting.fitted_environment import compare_policies
 from recsim_ng.fitting.sequential_recipe import fit_sequential_models
 from recsim_ng.fitting.sequential_report import format_sequential_report, write_sequential_report
+from recsim_ng.fitting.simulator_files import load_simulator
 from recsim_ng.lib.files import check_writable
 
 _OUTPUT = flags.DEFINE_string("output", None, "Folder of the reports.", required=True)
-_DATASETS = flags.DEFINE_list("datasets", ["movielens", "open_bandit"], "Which logs to fit.")
+_DATASETS = flags.DEFINE_list(
+    "datasets", ["movielens", "open_bandit", "agents"],
+    "What to run: fit MovieLens, fit Open Bandit, run agents on the fitted MovieLens simulator.")
 _MAX_USERS = flags.DEFINE_integer("max_users", None, "MovieLens: fit only users 1..max_users.")
 _MAX_ITERATIONS = flags.DEFINE_integer("max_iterations", 500, "L-BFGS iterations per model.")
 _OVERWRITE = flags.DEFINE_bool("overwrite", False, "Replace existing report files.")
@@ -45,10 +50,11 @@ def movielens_log(max_users: int | None = None) -> EventLog:
 def main(argv: Sequence[str]) -> None:
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {argv[1:]}")
-    unknown = set(_DATASETS.value) - {"movielens", "open_bandit"}
+    unknown = set(_DATASETS.value) - {"movielens", "open_bandit", "agents"}
     if unknown:
-        raise app.UsageError(f"--datasets: unknown {sorted(unknown)}; use movielens, open_bandit")
-    for dataset in _DATASETS.value:  # check every output before any work
+        raise app.UsageError(f"--datasets: unknown {sorted(unknown)}; use movielens,"
+                             " open_bandit, agents")
+    for dataset in set(_DATASETS.value) - {"agents"}:  # check every output before any work
         os.makedirs(os.path.join(_OUTPUT.value, dataset), exist_ok=True)
         check_writable(os.path.join(_OUTPUT.value, dataset, "report.json"), _OVERWRITE.value)
     if "movielens" in _DATASETS.value:
@@ -69,7 +75,14 @@ def main(argv: Sequence[str]) -> None:
                                      _OVERWRITE.value)
         print(f"== Open Bandit (random -> bts, all campaigns):"
               f" {time.perf_counter() - start:.0f} s ==")
-        print(format_click_report(summary))
+        print(format_click_report(summary), "\n")
+    if "agents" in _DATASETS.value:
+        simulator = load_simulator(os.path.join(_OUTPUT.value, "movielens", "simulator"))
+        print("== Agents on the fitted MovieLens simulator (500 new users from the fitted"
+              " population, slates of 10, 50 steps, exposure effect 1): slate items consumed"
+              " per user, 95% ==")
+        for name, result in compare_policies(simulator).items():
+            print(f"  {name}: {result.mean_return:.2f} +- {result.ci95_half_width:.2f}")
 
 
 if __name__ == "__main__":
