@@ -1,4 +1,6 @@
-"""Reproduces RESULTS.md: every agent on every RecSim v1 task, with learning curves.
+"""Reproduces RESULTS.md: every agent on every RecSim v1 task, with learning curves, and the
+real-log fits of `docs/fitting/` (made by `python -m recsim_ng.fitting.real_logs
+--output=docs/fitting`).
 
     python scripts/reproduce_results.py                        # all tasks (about 30 minutes)
     python scripts/reproduce_results.py --tasks interest_evolution
@@ -28,6 +30,7 @@ matplotlib.use("Agg")
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS_DIR = os.path.join(ROOT, "docs", "results")
+FITTING_DIR = os.path.join(ROOT, "docs", "fitting")
 EVAL_USERS, SEED = 5000, 0
 
 
@@ -183,8 +186,96 @@ def write_markdown(path: str) -> None:
                 f" | {row['train_seconds']:.0f} | `{row['command']}` |")
         lines += ["", *[f"- {note}" for note in NOTES[task]], "",
                   f"![{task} learning curves](docs/results/{task}.png)", ""]
+    lines += fitting_markdown(FITTING_DIR)
     with open(path, "w", encoding="utf-8") as file:
         file.write("\n".join(lines))
+
+
+def _load(*parts: str) -> dict | None:
+    path = os.path.join(*parts)
+    if not os.path.exists(path):
+        return None
+    with open(path, encoding="utf-8") as file:
+        return json.load(file)
+
+
+def _table(rows: list[dict], columns: list[str], digits: int = 4) -> list[str]:
+    def cell(value):
+        return "-" if value is None else f"{value:.{digits}f}" if isinstance(value, float) else (
+            str(value))
+
+    return (["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+            + ["| " + " | ".join(cell(row[c]) for c in columns) + " |" for row in rows])
+
+
+def fitting_markdown(folder: str) -> list[str]:
+    """The "Fitting real logs" section from the reports in `folder` (nothing if absent)."""
+    movielens = _load(folder, "movielens", "report.json")
+    open_bandit = _load(folder, "open_bandit", "report.json")
+    if movielens is None and open_bandit is None:
+        return []
+    lines = ["## Fitting real logs", "",
+             "Written by `python -m recsim_ng.fitting.real_logs --output=docs/fitting` (reports,"
+             " plots and JSON in `docs/fitting/`; the fitted simulator's files are not committed,"
+             " as MovieLens may not be redistributed).", ""]
+    if movielens is not None:
+        run = _load(folder, "movielens", "run.json")
+        lines += ["### MovieLens 100K: sequential choice with evolving interests", "",
+                  f"Split: each user's first 80% of events train, the next 10% validate, the"
+                  f" last 10% test ({movielens['split']['test']:,} test events); every model is"
+                  " scored on the test events given the user's earlier ones. Standard errors"
+                  " clustered by user; `reference_advantage` is the latent-user dynamic model's"
+                  " paired gain per event over the row's model, `z` that gain in standard errors."
+                  + (f" Wall time {run['seconds'] / 60:.0f} min on {run['machine']['cpu_count']}"
+                     f" x {run['machine']['cpu_model']}; command `{run['command']}`."
+                     if run else ""), ""]
+        lines += _table(movielens["heldout"], ["model", "log_likelihood_per_event",
+                                               "standard_error", "reference_advantage",
+                                               "advantage_standard_error", "z"])
+        estimates = [row for row in movielens["fits"]["dynamic_interest_latent_users"]["estimates"]
+                     if not row["parameter"].startswith("interest[")]
+        lines += ["", "The simulator (dynamic interest, latent users), population parameters:", ""]
+        lines += _table(estimates, ["parameter", "estimate", "standard_error", "low", "high"])
+        lines += ["", f"**Verdict:** {movielens['verdict']}."]
+        if movielens["simulation_differs_in"]:
+            lines.append("Where the simulated log differs from the real one (two-sample tests at"
+                         " 0.05): " + "; ".join(dict.fromkeys(movielens["simulation_differs_in"]))
+                         + ".")
+        agents = _load(folder, "movielens", "agents.json")
+        if agents:
+            lines += ["", "Agents on the fitted simulator (500 new users from the fitted"
+                      " population, slates of 10, 50 steps, exposure effect 1), slate items"
+                      " consumed per user: " + ", ".join(
+                          f"{name} {r['mean_return']:.2f} ± {r['ci95_half_width']:.2f}"
+                          for name, r in agents.items()) + "."]
+        lines += ["", "![held-out scores](docs/fitting/movielens/heldout.png)",
+                  "![genre shares](docs/fitting/movielens/validity/topic_shares.png)",
+                  "![gaps](docs/fitting/movielens/validity/gaps.png)",
+                  "![sessions](docs/fitting/movielens/validity/session_lengths.png)",
+                  "![diversity](docs/fitting/movielens/validity/diversity.png)", ""]
+    if open_bandit is not None:
+        run = _load(folder, "open_bandit", "run.json")
+        within = "lies" if open_bandit["simulated_within_observed"] else "does not lie"
+        lines += ["### Open Bandit: click models and a sim-to-real policy check", "",
+                  f"Fitted on the uniform-random log (10,000 impressions, 3 slots); the L2"
+                  f" penalty {open_bandit['penalty']:g} chosen on validation users; held-out"
+                  " log-likelihood per impression on test users:"
+                  + (f" wall time {run['seconds']:.0f} s." if run else ""), ""]
+        lines += _table(open_bandit["heldout"], ["model", "log_likelihood_per_event",
+                                                 "standard_error", "position_based_advantage",
+                                                 "advantage_standard_error"], digits=5)
+        lines += ["", "Slot effects (position-based model, examination relative to slot 1, 95%):",
+                  ""]
+        lines += _table(open_bandit["slot_effects"], ["slot", "relative_examination", "low",
+                                                      "high"], digits=3)
+        check = [{"estimate": name, **values}
+                 for name, values in open_bandit["policy_check"].items()]
+        lines += ["", "The Bernoulli Thompson sampling policy's click-through rate (95%):", ""]
+        lines += _table(check, ["estimate", "value", "low", "high"], digits=5)
+        lines += ["", f"The simulated rate {within} within the observed one's interval.", "",
+                  "![slot effects](docs/fitting/open_bandit/slot_effects.png)",
+                  "![click-through](docs/fitting/open_bandit/policy_ctr.png)", ""]
+    return lines
 
 
 def main() -> None:

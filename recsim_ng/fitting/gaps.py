@@ -14,7 +14,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from recsim_ng.data.event_log import EventLog
-from recsim_ng.fitting import estimation
+from recsim_ng.fitting import estimation, validity
 
 tfd = tfp.distributions
 
@@ -48,15 +48,9 @@ class GapModel:
                                                               "log_scales")))
 
 
-def user_gaps(log: EventLog, rows: np.ndarray | None = None) -> np.ndarray:
-    """Seconds between consecutive events of each user (over the events where `rows`)."""
-    events = log.events if rows is None else log.events[np.asarray(rows, bool)]
-    return events.groupby("user_index")["time"].diff().dropna().to_numpy()
-
-
 def fit_gap_model(log: EventLog, rows: np.ndarray | None = None) -> GapModel:
     """The instant share, then the two log-normal components of the positive gaps by ML."""
-    gaps = user_gaps(log, rows)
+    gaps = validity.gaps(log if rows is None else log.select(rows))
     if len(gaps) == 0:
         raise ValueError("no user has two events: the gaps cannot be fitted")
     positive = np.log(gaps[gaps > 0])

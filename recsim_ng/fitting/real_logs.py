@@ -10,7 +10,9 @@ the first MovieLens users only (a quick run), `--overwrite` replaces an earlier 
 
 from __future__ import annotations
 
+import json
 import os
+import sys
 import time
 from typing import Sequence
 
@@ -24,7 +26,8 @@ from recsim_ng.fitting.fitted_environment import compare_policies
 from recsim_ng.fitting.sequential_recipe import fit_sequential_models
 from recsim_ng.fitting.sequential_report import format_sequential_report, write_sequential_report
 from recsim_ng.fitting.simulator_files import load_simulator
-from recsim_ng.lib.files import check_writable
+from recsim_ng.lib.files import atomic_writer, check_writable
+from recsim_ng.lib.machine import machine_info
 
 _OUTPUT = flags.DEFINE_string("output", None, "Folder of the reports.", required=True)
 _DATASETS = flags.DEFINE_list(
@@ -64,8 +67,10 @@ def main(argv: Sequence[str]) -> None:
                                        seed=_SEED.value)
         summary = write_sequential_report(result, log, os.path.join(_OUTPUT.value, "movielens"),
                                           _OVERWRITE.value)
+        seconds = time.perf_counter() - start
+        _write_run(os.path.join(_OUTPUT.value, "movielens"), seconds)
         print(f"== MovieLens 100K: {log.num_users} users, {log.num_events} events,"
-              f" {time.perf_counter() - start:.0f} s ==")
+              f" {seconds:.0f} s ==")
         print(format_sequential_report(summary), "\n")
     if "open_bandit" in _DATASETS.value:
         start = time.perf_counter()
@@ -73,16 +78,28 @@ def main(argv: Sequence[str]) -> None:
         result = fit_click_logs(logged, target, seed=_SEED.value)
         summary = write_click_report(result, logged, os.path.join(_OUTPUT.value, "open_bandit"),
                                      _OVERWRITE.value)
-        print(f"== Open Bandit (random -> bts, all campaigns):"
-              f" {time.perf_counter() - start:.0f} s ==")
+        seconds = time.perf_counter() - start
+        _write_run(os.path.join(_OUTPUT.value, "open_bandit"), seconds)
+        print(f"== Open Bandit (random -> bts, all campaigns): {seconds:.0f} s ==")
         print(format_click_report(summary), "\n")
     if "agents" in _DATASETS.value:
         simulator = load_simulator(os.path.join(_OUTPUT.value, "movielens", "simulator"))
         print("== Agents on the fitted MovieLens simulator (500 new users from the fitted"
               " population, slates of 10, 50 steps, exposure effect 1): slate items consumed"
               " per user, 95% ==")
-        for name, result in compare_policies(simulator).items():
+        results = compare_policies(simulator)
+        for name, result in results.items():
             print(f"  {name}: {result.mean_return:.2f} +- {result.ci95_half_width:.2f}")
+        with atomic_writer(os.path.join(_OUTPUT.value, "movielens", "agents.json"),
+                           overwrite=True) as file:
+            json.dump({name: result._asdict() for name, result in results.items()}, file)
+
+
+def _write_run(folder: str, seconds: float) -> None:
+    """`run.json`: the command line, its wall time and the machine, for RESULTS.md."""
+    command = "python -m recsim_ng.fitting.real_logs " + " ".join(sys.argv[1:])
+    with atomic_writer(os.path.join(folder, "run.json"), overwrite=True) as file:
+        json.dump({"command": command, "seconds": seconds, "machine": machine_info()}, file)
 
 
 if __name__ == "__main__":
