@@ -128,7 +128,7 @@ class FittedClickModel:
 
     def to_json(self) -> dict:
         """Plain lists, floats, strings and nulls (infinite variances) for strict JSON."""
-        return {"kind": self.kind, "estimates": self.estimates.to_json(strict=True),
+        return {"kind": self.kind, "estimates": self.estimates.to_json(),
                 "log_likelihood": self.log_likelihood, "num_events": self.num_events,
                 "item_ids": list(self.item_ids), "positions": list(self.positions),
                 "feature_names": list(self.feature_names), "l2": self.l2}

@@ -42,19 +42,15 @@ class Estimates:
                              "low": self.values - 1.96 * se, "high": self.values + 1.96 * se},
                             index=pd.Index(self.names, name="parameter"))
 
-    def to_json(self, strict: bool = False) -> dict:
-        """Plain lists for `json.dump`.
-
-        `strict=True` writes +inf (the variance of a direction the data do not identify) as
-        null, since JSON has no infinity, so `json.dumps(..., allow_nan=False)` accepts the
-        result; `from_json` reads null back as +inf. NaN or -inf then raise a ValueError.
-        """
-        return {"names": list(self.names), "values": _json_list(self.values, strict),
-                "covariance": _json_list(self.covariance, strict)}
+    def to_json(self) -> dict:
+        """Plain lists for strict JSON: +inf (the variance of a direction the data do not
+        identify) is written as null, which `from_json` reads back as +inf; NaN or -inf raise."""
+        return {"names": list(self.names), "values": _json_list(self.values),
+                "covariance": _json_list(self.covariance)}
 
     @classmethod
     def from_json(cls, data: dict) -> "Estimates":
-        """The inverse of `to_json` (either form; null reads as +inf)."""
+        """The inverse of `to_json` (null reads as +inf)."""
         return cls(tuple(data["names"]), _json_array(data["values"]),
                    _json_array(data["covariance"]))
 
@@ -183,9 +179,7 @@ def clustered_mean(values: np.ndarray, clusters: np.ndarray) -> tuple[float, flo
     return mean, float(np.sqrt(correction * np.sum(residual ** 2)) / len(values))
 
 
-def _json_list(array: np.ndarray, strict: bool) -> list:
-    if not strict:
-        return array.tolist()
+def _json_list(array: np.ndarray) -> list:
     if np.isnan(array).any() or np.isneginf(array).any():
         raise ValueError("strict JSON can hold +inf (as null) but not NaN or -inf")
     return np.where(np.isposinf(array), None, array).tolist()

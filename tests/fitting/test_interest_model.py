@@ -10,6 +10,7 @@ import tensorflow as tf
 from recsim_ng.core import Value
 from recsim_ng.data.event_log import from_dataframe
 from recsim_ng.data.splits import split_by_time
+from recsim_ng.data.trajectories import to_trajectories
 from recsim_ng.fitting.gaps import GapModel
 from recsim_ng.fitting.interest_model import dynamic_terms, fit_choice_model
 from recsim_ng.fitting.interest_network import (InterestDynamics, InterestUser,
@@ -56,17 +57,15 @@ def test_the_network_scores_a_log_as_the_fitting_likelihood_does():
         ("popularity_weight", TRUTH.popularity_weight),
         ("quality_weight", TRUTH.quality_weight))}).numpy()
 
-    length = sequences.length
-    valid = np.zeros((length, log.num_users), bool)
-    valid[sequences.step, sequences.user] = True
-    item = np.zeros((length, log.num_users), np.int32)
-    item[sequences.step, sequences.user] = sequences.item
+    # The data layer's padded, masked, time-major trajectories are what the network scores.
+    trajectories = to_trajectories(log)
+    valid, item = trajectories.valid, trajectories.item
     user = InterestUser(TRUTH, covariates, np.tile(TRUTH.interest, (log.num_users, 1)), GAPS)
     network = interest_network(user, valid)
     runtime = TFRuntime(network, record_log_probs=True)
     observed = {"response": Value(item=item, instant=np.zeros_like(item),
                                   gap=np.ones(item.shape, np.float32))}
-    trajectory = runtime.trajectory(length, None, observed=observed, fields={})
+    trajectory = runtime.trajectory(trajectories.length, None, observed=observed, fields={})
     from_network = trajectory.log_probs["response"].get("item").numpy()
     np.testing.assert_allclose(from_network[sequences.step, sequences.user], fast, rtol=2e-4,
                                atol=2e-4)
