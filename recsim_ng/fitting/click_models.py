@@ -40,11 +40,11 @@ import tensorflow as tf
 
 from recsim_ng.data.event_log import EventLog, LogFormatError
 from recsim_ng.fitting import estimation
+from recsim_ng.fitting.validity import Z95
 
 POSITION_BASED = "position_based"
 CASCADE = "cascade"
 DEFAULT_L2 = 1e-4
-Z95 = 1.959963984540054
 
 Data = Mapping[str, tf.Tensor]
 

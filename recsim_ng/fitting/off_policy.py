@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 
 from recsim_ng.data.event_log import EventLog, LogFormatError
-from recsim_ng.fitting.click_models import Z95, FittedClickModel
+from recsim_ng.fitting.click_models import FittedClickModel
+from recsim_ng.fitting.validity import Z95, wilson_interval
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,11 +56,8 @@ class PolicyCheck:
 def observed_ctr(log: EventLog) -> Estimate:
     """The log's click rate with its 95% Wilson score interval."""
     clicks, n = float(_column(log, "click").sum()), log.num_events
-    rate = clicks / n
-    shrink = 1 + Z95 ** 2 / n
-    centre = (rate + Z95 ** 2 / (2 * n)) / shrink
-    half = Z95 / shrink * np.sqrt(rate * (1 - rate) / n + Z95 ** 2 / (4 * n ** 2))
-    return Estimate(rate, centre - half, centre + half)
+    low, high = wilson_interval(clicks, n)
+    return Estimate(clicks / n, float(low), float(high))
 
 
 def off_policy_ctr(logged: EventLog, target: EventLog) -> tuple[Estimate, Estimate]:
