@@ -220,8 +220,12 @@ def fitting_markdown(folder: str) -> list[str]:
              " as MovieLens may not be redistributed).", ""]
     if movielens is not None:
         run = _load(folder, "movielens", "run.json")
+        events = sum(movielens["split"].values())
+        subset = " (a subset: see `--max_users` in the command)" if run and (
+            "--max_users" in run["command"]) else ""
         lines += ["### MovieLens 100K: sequential choice with evolving interests", "",
-                  f"Split: each user's first 80% of events train, the next 10% validate, the"
+                  f"{events:,} ratings{subset}."
+                  f" Split: each user's first 80% of events train, the next 10% validate, the"
                   f" last 10% test ({movielens['split']['test']:,} test events); every model is"
                   " scored on the test events given the user's earlier ones. Standard errors"
                   " clustered by user; `reference_advantage` is the latent-user dynamic model's"
