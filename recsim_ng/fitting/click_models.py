@@ -75,14 +75,18 @@ class FittedClickModel:
         return np.exp(_click_log_probability(self.kind, self._theta(), self._data(log),
                                              *self._sizes()).numpy())
 
-    def log_likelihood_per_event(self, log: EventLog) -> tuple[float, float]:
-        """The mean log-likelihood per event of `log` and its standard error over events.
+    def event_log_likelihoods(self, log: EventLog) -> np.ndarray:
+        """Each event's log-likelihood, `[num_events]` in the log's row order.
 
         In a slated cascade an event below the slate's click is never seen and counts 0; a PBM
         probability above 1 gives -inf.
         """
-        terms = _log_likelihood_terms(self.kind, self._theta(), self._data(log, clicks=True),
-                                      *self._sizes()).numpy()
+        return _log_likelihood_terms(self.kind, self._theta(), self._data(log, clicks=True),
+                                     *self._sizes()).numpy()
+
+    def log_likelihood_per_event(self, log: EventLog) -> tuple[float, float]:
+        """The mean log-likelihood per event of `log` and its standard error over events."""
+        terms = self.event_log_likelihoods(log)
         return float(terms.mean()), float(terms.std(ddof=1) / np.sqrt(len(terms)))
 
     def simulate_clicks(self, log: EventLog, seed: int) -> np.ndarray:

@@ -52,7 +52,7 @@ def fit_click_logs(logged: EventLog, target: EventLog, penalties: Sequence[float
     penalty = max(penalties, key=lambda l2: fit_position_based_model(
         train, l2=l2).log_likelihood_per_event(validation)[0])
     on_train = {name: fit(train, l2=penalty) for name, fit in FITTERS.items()}
-    scores = {name: _event_log_likelihoods(model, test) for name, model in on_train.items()}
+    scores = {name: model.event_log_likelihoods(test) for name, model in on_train.items()}
     users = test.events["user_index"].to_numpy()
     rows = []
     for name, values in scores.items():
@@ -65,12 +65,6 @@ def fit_click_logs(logged: EventLog, target: EventLog, penalties: Sequence[float
     check = check_policy(logged, target, models["position_based"], seed=seed)
     simulated = _with_clicks(logged, models["position_based"].simulate_clicks(logged, seed))
     return ClickLogFit(models, penalty, pd.DataFrame(rows).set_index("model"), check, simulated)
-
-
-def _event_log_likelihoods(model: FittedClickModel, log: EventLog) -> np.ndarray:
-    probability = np.clip(model.click_probability(log), 1e-12, 1 - 1e-12)
-    clicks = log.events["click"].to_numpy()
-    return np.where(clicks == 1, np.log(probability), np.log1p(-probability))
 
 
 def _with_clicks(log: EventLog, clicks: np.ndarray) -> EventLog:
