@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Callable, Sequence, Union
 
-from recsim_ng.core.spec import FieldSpec, ValueSpec
+from recsim_ng.core.value import FieldSpec, ValueSpec
 from recsim_ng.core.value import Value
 
 

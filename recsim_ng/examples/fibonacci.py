@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from recsim_ng.core import Network, Value, Variable, value
+from recsim_ng.core import Network, Value, Variable
+from recsim_ng.core.variable import value
 from recsim_ng.lib.field_spec import FieldSpec
 from recsim_ng.lib.runtime import TFRuntime
 

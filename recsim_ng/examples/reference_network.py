@@ -18,7 +18,8 @@ from __future__ import annotations
 import tensorflow as tf
 import tensorflow_probability as tfp
 
-from recsim_ng.core import Network, Value, Variable, value
+from recsim_ng.core import Network, Value, Variable
+from recsim_ng.core.variable import value
 from recsim_ng.lib.field_spec import FieldSpec
 from recsim_ng.lib.space import box, discrete
 

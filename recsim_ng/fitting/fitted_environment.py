@@ -16,7 +16,8 @@ import tensorflow_probability as tfp
 from tf_agents.policies import tf_policy
 from tf_agents.trajectories import policy_step
 
-from recsim_ng.core import Network, Value, Variable, value
+from recsim_ng.core import Network, Value, Variable
+from recsim_ng.core.variable import value
 from recsim_ng.fitting.interest_network import InterestUser, draw_long_run
 from recsim_ng.fitting.simulator_files import FittedSimulator
 from recsim_ng.lib.field_spec import FieldSpec

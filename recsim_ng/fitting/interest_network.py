@@ -19,7 +19,8 @@ import pandas as pd
 import tensorflow as tf
 import tensorflow_probability as tfp
 
-from recsim_ng.core import Network, Value, Variable, value
+from recsim_ng.core import Network, Value, Variable
+from recsim_ng.core.variable import value
 from recsim_ng.data.event_log import EventLog, from_dataframe
 from recsim_ng.fitting.gaps import GapModel
 from recsim_ng.fitting.sequences import ItemCovariates

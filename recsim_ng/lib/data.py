@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from recsim_ng.core import Value, ValueSpec, Variable, value
+from recsim_ng.core import Value, ValueSpec, Variable
+from recsim_ng.core.variable import value
 from recsim_ng.lib.field_spec import FieldSpec
 
 DATA_INDEX_FIELD = "__data_index"

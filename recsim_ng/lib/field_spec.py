@@ -8,11 +8,11 @@ import numpy as np
 
 import tensorflow as tf
 
-from recsim_ng.core import spec as core_spec
+from recsim_ng.core import value as core_value
 from recsim_ng.lib.space import Space
 
 
-class FieldSpec(core_spec.FieldSpec):
+class FieldSpec(core_value.FieldSpec):
     """A tensor field. Unset parts of `shape` and `dtype` are learned from the first value.
 
     Later values must agree with what was declared or learned; `space`, if given, describes the

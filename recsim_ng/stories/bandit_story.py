@@ -12,7 +12,8 @@ step t is made from the statistics and context at t, and the metrics include ste
 
 from __future__ import annotations
 
-from recsim_ng.core import Variable, value
+from recsim_ng.core import Variable
+from recsim_ng.core.variable import value
 from recsim_ng.entities.bandits import (BanditAlgorithm, BanditContext, BanditMetrics,
                                         BanditProblem)
 

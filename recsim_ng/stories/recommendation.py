@@ -7,7 +7,8 @@ see step t-1's choices.
 
 from __future__ import annotations
 
-from recsim_ng.core import Value, Variable, value
+from recsim_ng.core import Value, Variable
+from recsim_ng.core.variable import value
 from recsim_ng.entities.recommendation import (Config, CorpusConstructor, MetricsConstructor,
                                                RecommenderConstructor, UserConstructor)
 

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from recsim_ng.core import (UNDEFINED, Dependency, FieldSpec, Network, Value, ValueDef, Variable,
-                            find_field, find_unique_field, value)
+                            find_field, find_unique_field)
+from recsim_ng.core.variable import value
 
 THIS_FILE = pathlib.Path(__file__).resolve()
 

@@ -5,7 +5,8 @@ import pytest
 import tensorflow as tf
 import tensorflow_probability as tfp
 
-from recsim_ng.core import Network, Value, Variable, value
+from recsim_ng.core import Network, Value, Variable
+from recsim_ng.core.variable import value
 from recsim_ng.lib.data import DATA_INDEX_FIELD, dataset_variable, replay_variable
 from recsim_ng.lib.field_spec import FieldSpec
 from recsim_ng.lib.runtime import PythonRuntime, TFRuntime

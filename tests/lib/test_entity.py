@@ -5,7 +5,8 @@ import pytest
 import tensorflow as tf
 import tensorflow_probability as tfp
 
-from recsim_ng.core import Network, Value, Variable, value
+from recsim_ng.core import Network, Value, Variable
+from recsim_ng.core.variable import value
 from recsim_ng.lib.entity import Entity, collect_entities, story_with_trainable_variables
 from recsim_ng.lib.field_spec import FieldSpec
 from recsim_ng.lib.log_probability import log_probability

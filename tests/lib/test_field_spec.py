@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from recsim_ng.core import spec as core_spec
+from recsim_ng.core import value as core_value
 from recsim_ng.lib.field_spec import DynamicFieldSpec, FieldSpec
 from recsim_ng.lib.space import Space, box, discrete
 
@@ -27,7 +27,7 @@ def _rejection(field_spec, field_value):
 
 
 def test_is_a_core_field_spec():
-    assert isinstance(FieldSpec(), core_spec.FieldSpec)
+    assert isinstance(FieldSpec(), core_value.FieldSpec)
 
 
 def test_unset_spec_learns_shape_and_dtype_from_the_first_value():

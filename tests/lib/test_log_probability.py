@@ -7,7 +7,8 @@ import pytest
 import tensorflow as tf
 import tensorflow_probability as tfp
 
-from recsim_ng.core import Network, Value, Variable, value
+from recsim_ng.core import Network, Value, Variable
+from recsim_ng.core.variable import value
 from recsim_ng.examples.choice_learning import simulate_and_fit
 from recsim_ng.examples.random_walk import random_walk_network
 from recsim_ng.lib.field_spec import FieldSpec

@@ -6,7 +6,8 @@ import tensorflow as tf
 from gymnasium import spaces
 from tf_agents.specs import tensor_spec
 
-from recsim_ng.core import Network, Value, Variable, value
+from recsim_ng.core import Network, Value, Variable
+from recsim_ng.core.variable import value
 from recsim_ng.lib.field_spec import FieldSpec
 from recsim_ng.lib.space import Space, box, discrete
 from recsim_ng.rl.specs import field_spec, item_shape, to_gym_space, to_tensor_spec

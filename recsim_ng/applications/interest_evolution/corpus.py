@@ -13,7 +13,8 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
-from recsim_ng.core import Network, Value, ValueSpec, Variable, value
+from recsim_ng.core import Network, Value, ValueSpec, Variable
+from recsim_ng.core.variable import value
 from recsim_ng.entities.recommendation import Config, Corpus
 from recsim_ng.lib import seeds
 from recsim_ng.lib.field_spec import FieldSpec

@@ -38,7 +38,8 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
-from recsim_ng.core import Network, Value, ValueSpec, Variable, value
+from recsim_ng.core import Network, Value, ValueSpec, Variable
+from recsim_ng.core.variable import value
 from recsim_ng.entities.choice_models import TruncatedPlackettLuce
 from recsim_ng.lib.field_spec import FieldSpec
 from recsim_ng.lib.space import box, discrete

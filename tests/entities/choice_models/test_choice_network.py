@@ -4,7 +4,8 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
-from recsim_ng.core import Network, Value, Variable, value
+from recsim_ng.core import Network, Value, Variable
+from recsim_ng.core.variable import value
 from recsim_ng.entities.choice_models import (
     ExponentialCascadeChoiceModel, IteratedMultinomialLogitChoiceModel, MultinomialLogitChoiceModel,
     MultinomialProportionalChoiceModel, PositionBasedClickModel, ProportionalCascadeChoiceModel,

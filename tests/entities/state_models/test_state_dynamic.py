@@ -5,7 +5,8 @@ import pytest
 import tensorflow as tf
 import tensorflow_probability as tfp
 
-from recsim_ng.core import Network, Value, Variable, value
+from recsim_ng.core import Network, Value, Variable
+from recsim_ng.core.variable import value
 from recsim_ng.entities.state_models import (ControlledLinearGaussianStateModel,
                                              ControlledLinearScaledGaussianStateModel,
                                              FiniteStateMarkovModel, LinearGaussianStateModel,
