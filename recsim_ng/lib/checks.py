@@ -1,0 +1,46 @@
+"""Checks of sizes and parameters where they enter, each error naming the argument."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+
+def check_size(name: str, size: Any, minimum: int = 1) -> int:
+    """`size` as an int, or a `ValueError` naming `name` unless it is an integer >= `minimum`."""
+    if isinstance(size, bool) or not isinstance(size, numbers.Integral):
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {size!r}")
+    if size < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {size}")
+    return int(size)
+
+
+def check_finite(name: str, values: Any, low: float | None = None, high: float | None = None,
+                 low_open: bool = False, high_open: bool = False) -> np.ndarray:
+    """Concrete `values` as an array, or a `ValueError` naming `name` if any is NaN, infinite or
+    outside `low` .. `high` (open at an end where `low_open` / `high_open`)."""
+    array = np.asarray(values)
+    if not np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.complexfloating):
+        raise ValueError(f"{name} must be real numbers, got dtype {array.dtype}")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} must be finite, got {_first_bad(array, ~np.isfinite(array))}")
+    if low is not None:
+        below = array <= low if low_open else array < low
+        if np.any(below):
+            bound = f"> {low}" if low_open else f">= {low}"
+            raise ValueError(f"{name} must be {bound}, got {_first_bad(array, below)}")
+    if high is not None:
+        above = array >= high if high_open else array > high
+        if np.any(above):
+            bound = f"< {high}" if high_open else f"<= {high}"
+            raise ValueError(f"{name} must be {bound}, got {_first_bad(array, above)}")
+    return array
+
+
+def _first_bad(array: np.ndarray, bad: np.ndarray) -> str:
+    if array.ndim == 0:
+        return repr(array.item())
+    index = tuple(int(i) for i in np.argwhere(bad)[0])
+    return f"{array[index].item()!r} at index {index}"
