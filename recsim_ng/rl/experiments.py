@@ -16,11 +16,12 @@ from recsim_ng.applications import recsim_v1
 from recsim_ng.core import Network
 from recsim_ng.lib import seeds
 from recsim_ng.rl.agents import (ClickProbability, ClusterBanditPolicy, FullSlateQLearner,
-                                 MyopicPolicy, RandomSlatePolicy,
+                                 MyopicPolicy, QLearningConfig, RandomSlatePolicy,
                                  ReinforceConfig, ReinforceLearner, SlateQConfig, SlateQLearner,
                                  interest_evolution_click_probability,
                                  interest_exploration_click_probability,
                                  long_term_satisfaction_immediate_reward)
+from recsim_ng.rl.agents.full_slate_q import DEFAULT_CONFIG as FULL_SLATE_Q_CONFIG
 from recsim_ng.rl.evaluation import EvaluationResult, Evaluator, evaluate, v1_environment
 from recsim_ng.rl.tf_agents_env import TFAgentsEnvironment
 from recsim_ng.rl.training import CurvePoint, Learner, train
@@ -86,8 +87,11 @@ SLATE_Q_AGENTS = {
     "slate_q_greedy": SlateQConfig(slate_optimizer="greedy", target_optimizer="greedy"),
     "slate_q_exact": SlateQConfig(slate_optimizer="exact", target_optimizer="exact"),
 }
+# name -> the config of each learning agent
+LEARNER_CONFIGS: dict[str, QLearningConfig | ReinforceConfig] = {
+    **SLATE_Q_AGENTS, "full_slate_q": FULL_SLATE_Q_CONFIG, "reinforce": ReinforceConfig()}
 POLICIES = ("random", "myopic", "cluster_ucb1", "cluster_thompson")
-LEARNERS = (*SLATE_Q_AGENTS, "full_slate_q", "reinforce")
+LEARNERS = tuple(LEARNER_CONFIGS)
 AGENTS = POLICIES + LEARNERS
 
 
@@ -108,11 +112,11 @@ def make_agent(task: Task, agent: str, env: TFAgentsEnvironment,
         if task.click_probability is None:
             raise ValueError(f"agent {agent!r} needs a conditional choice model; task"
                              f" {task.name!r} (the user always clicks position 0) has none")
-        return SlateQLearner(env, task.click_probability(), SLATE_Q_AGENTS[agent], seed)
+        return SlateQLearner(env, task.click_probability(), LEARNER_CONFIGS[agent], seed)
     if agent == "full_slate_q":
-        return FullSlateQLearner(env, seed=seed)
+        return FullSlateQLearner(env, LEARNER_CONFIGS[agent], seed)
     if agent == "reinforce":
-        return ReinforceLearner(env, ReinforceConfig(), seed)
+        return ReinforceLearner(env, LEARNER_CONFIGS[agent], seed)
     raise ValueError(f"agent must be one of {AGENTS}, got {agent!r}")
 
 
@@ -123,7 +127,7 @@ class ExperimentResult(NamedTuple):
     agent: str
     num_candidates: int
     slate_size: int
-    environment_steps: int  # training steps, each one action for each of `train_users` users
+    environment_steps: int  # training steps taken, each one action for each of `train_users` users
     train_users: int  # 0 for a fixed policy
     evaluation: EvaluationResult
     train_seconds: float
@@ -140,7 +144,11 @@ def run_experiment(task_name: str, agent: str, environment_steps: int = 0,
     Training users come from `fold_in(seed, 0)`, learning-curve users (`curve_users`, evaluated
     `curve_points` times) from `fold_in(seed, 1)` and the final evaluation's from
     `fold_in(seed, 2)`; `num_candidates` and `slate_size` override the task's sizes;
-    `train_options` go to `train`.
+    `train_options` go to `train`. With an `output_dir`, a rerun resumes the run stored there,
+    or continues it with more `environment_steps`; one that differs in a setting that defines
+    the run (the task and its sizes, the agent and its config, `seed`, `train_users`,
+    `curve_users` and, unless it continues, the curve's spacing `environment_steps //
+    curve_points`) is refused (see `train`); `overwrite=True` starts afresh.
     """
     if task_name not in TASKS:
         raise ValueError(f"task must be one of {tuple(TASKS)}, got {task_name!r}")
@@ -153,7 +161,7 @@ def run_experiment(task_name: str, agent: str, environment_steps: int = 0,
     env = task.environment(max(train_users, 1), seeds.fold_in(run_seed, 0))
     made = make_agent(task, agent, env, seeds.fold_in(run_seed, 3))
     curve: list[CurvePoint] = []
-    train_seconds = 0.0
+    train_seconds, steps_taken = 0.0, 0
     if isinstance(made, tf_policy.TFPolicy):
         if environment_steps:
             raise ValueError(f"agent {agent!r} does not learn; pass environment_steps=0")
@@ -161,9 +169,16 @@ def run_experiment(task_name: str, agent: str, environment_steps: int = 0,
     else:
         evaluation = Evaluator(task.environment, curve_users,
                                seeds.fold_in(run_seed, 1)) if curve_points else None
+        settings = {"task": task_name, "agent": agent, "seed": seed, "train_users": train_users,
+                    "num_candidates": task.num_candidates, "slate_size": task.slate_size,
+                    "curve_users": curve_users,
+                    **{f"agent_config.{name}": value for name, value
+                       in dataclasses.asdict(LEARNER_CONFIGS[agent]).items()}}
         report = train(made, environment_steps, output_dir, evaluation,
-                       max(environment_steps // max(curve_points, 1), 1), **train_options)
+                       max(environment_steps // max(curve_points, 1), 1), settings=settings,
+                       **train_options)
         policy, curve, train_seconds = made.policy, report.curve, report.wall_seconds
+        steps_taken = report.environment_steps
     result = task.evaluate(policy, eval_users, seeds.fold_in(run_seed, 2))
     return ExperimentResult(task_name, agent, task.num_candidates, task.slate_size,
-                            environment_steps, train_users, result, train_seconds, curve)
+                            steps_taken, train_users, result, train_seconds, curve)

@@ -2,12 +2,15 @@
 
 Prints the evaluation as JSON (mean return, 95% CI half-width, users, training steps and wall
 time). With `--output_dir`, checkpoints, TensorBoard summaries and `learning_curve.csv` go
-there, and a rerun with the same flags resumes from the latest checkpoint.
+there, and a rerun with the same flags resumes from the latest checkpoint (more
+`--environment_steps` continue the run). A rerun with other settings is refused with a one-line
+message naming them; `--overwrite` deletes the stored run and starts afresh.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from typing import Sequence
 
 from absl import app, flags
@@ -31,16 +34,22 @@ _NUM_CANDIDATES = flags.DEFINE_integer("num_candidates", None,
 _SLATE_SIZE = flags.DEFINE_integer("slate_size", None, "Slate size (default: the task's).")
 _CHECKPOINT_EVERY = flags.DEFINE_integer("checkpoint_every", 1000,
                                          "Environment steps between checkpoints.")
+_OVERWRITE = flags.DEFINE_bool("overwrite", False,
+                               "Delete the run stored in --output_dir and start afresh.")
 
 
 def main(argv: Sequence[str]) -> None:
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {argv[1:]}")
     steps = 0 if _AGENT.value in POLICIES else _STEPS.value
-    result = run_experiment(_TASK.value, _AGENT.value, steps, _TRAIN_USERS.value,
-                            _EVAL_USERS.value, _SEED.value, _OUTPUT_DIR.value,
-                            _CURVE_POINTS.value, _CURVE_USERS.value, _NUM_CANDIDATES.value,
-                            _SLATE_SIZE.value, checkpoint_every=_CHECKPOINT_EVERY.value)
+    try:
+        result = run_experiment(_TASK.value, _AGENT.value, steps, _TRAIN_USERS.value,
+                                _EVAL_USERS.value, _SEED.value, _OUTPUT_DIR.value,
+                                _CURVE_POINTS.value, _CURVE_USERS.value, _NUM_CANDIDATES.value,
+                                _SLATE_SIZE.value, checkpoint_every=_CHECKPOINT_EVERY.value,
+                                overwrite=_OVERWRITE.value)
+    except (ValueError, OSError) as error:  # bad settings or output folder: say which
+        sys.exit(f"run_experiment: {error}")
     print(json.dumps({
         "task": result.task, "agent": result.agent,
         "num_candidates": result.num_candidates, "slate_size": result.slate_size,
