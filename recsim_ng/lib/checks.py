@@ -6,6 +6,9 @@ import numbers
 from typing import Any
 
 import numpy as np
+import tensorflow as tf
+
+from recsim_ng.lib.xla import compiling_with_xla
 
 
 def check_size(name: str, size: Any, minimum: int = 1) -> int:
@@ -44,3 +47,27 @@ def _first_bad(array: np.ndarray, bad: np.ndarray) -> str:
         return repr(array.item())
     index = tuple(int(i) for i in np.argwhere(bad)[0])
     return f"{array[index].item()!r} at index {index}"
+
+
+def is_concrete(value: Any) -> bool:
+    """Whether `value` is fixed when it is given (a number, an array or an eager tensor), so
+    `check_finite` can check it then; variables and traced tensors are checked in-graph."""
+    return not tf.is_tensor(value) or (isinstance(value, tf.Tensor) and hasattr(value, "numpy"))
+
+
+def checked_in_graph(name: str, tensor: tf.Tensor, valid: tf.Tensor, requirement: str
+                     ) -> tf.Tensor:
+    """`tensor` (floating), checked where it is used: if `valid` (a boolean of its
+    shape) fails anywhere, eager and graph mode raise `InvalidArgumentError` saying "`name` must
+    be `requirement`"; XLA drops assertions, so there every entry along the last axis of a row
+    holding an invalid entry becomes NaN, and no log-prob or probability computed from that row
+    can pass for a real one (a draw from it is arbitrary, but its log-prob is NaN)."""
+    if not compiling_with_xla():
+        check = tf.debugging.Assert(tf.reduce_all(valid), [f"{name} must be {requirement}"])
+        with tf.control_dependencies([check]):
+            tensor = tf.identity(tensor)
+    row_valid = tf.reduce_all(valid, -1, keepdims=True) if valid.shape.rank else valid
+    # NaN is added, not selected: XLA on CPU (TF 2.15) miscompiles exp(where(broadcast row
+    # predicate, x, NaN)), giving the invalid row another row's values.
+    return tensor + tf.where(row_valid, tf.zeros([], tensor.dtype),
+                             tf.constant(np.nan, tensor.dtype))

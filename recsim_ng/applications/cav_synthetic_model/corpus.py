@@ -17,6 +17,7 @@ import tensorflow_probability as tfp
 
 from recsim_ng.core import Value, ValueSpec
 from recsim_ng.entities.recommendation import Config, Corpus
+from recsim_ng.lib.checks import check_finite
 from recsim_ng.lib.field_spec import FieldSpec
 from recsim_ng.lib.space import box
 
@@ -38,15 +39,15 @@ def read_topics(config: Config, topic_logits: Sequence[float] | None,
                 owner: str) -> tuple[np.ndarray, np.ndarray]:
     """The config's `topic_means` `[K, d]` and the logits `[K]` (uniform when `None`), checked."""
     num_topics, num_tags = config["num_topics"], config["num_tags"]
-    topic_means = np.asarray(config["topic_means"], np.float32)
+    topic_means = check_finite("topic_means", config["topic_means"]).astype(np.float32)
     if topic_means.ndim != 2 or topic_means.shape[0] != num_topics:
         raise ValueError(f"{owner}: topic_means must have shape [num_topics={num_topics}, d],"
                          f" got {topic_means.shape}")
     if not num_tags < topic_means.shape[1]:
         raise ValueError(f"{owner}: num_tags ({num_tags}) must be smaller than the attribute"
                          f" dimension d ({topic_means.shape[1]})")
-    logits = np.zeros(num_topics, np.float32) if topic_logits is None else np.asarray(
-        topic_logits, np.float32)
+    logits = np.zeros(num_topics, np.float32) if topic_logits is None else check_finite(
+        "topic_logits", topic_logits).astype(np.float32)
     if logits.shape != (num_topics,):
         raise ValueError(f"{owner}: topic_logits must have shape [{num_topics}],"
                          f" got {logits.shape}")
@@ -64,7 +65,7 @@ class SoftAttributeCorpus(Corpus):
             self._config_value(key)
         self._topic_means, self._topic_logits = read_topics(config, topic_logits, name)
         self._dimension = self._topic_means.shape[1]
-        self._doc_stddev = doc_stddev
+        self._doc_stddev = float(check_finite("doc_stddev", doc_stddev, low=0.0, low_open=True))
 
     def specs(self) -> ValueSpec:
         docs, dims = self._num_docs, self._dimension

@@ -37,9 +37,10 @@ import tensorflow_probability as tfp
 
 from recsim_ng.applications.cav_synthetic_model.corpus import read_topics, topic_mixture
 from recsim_ng.core import Value, ValueSpec
-from recsim_ng.entities.choice_models import IteratedMultinomialLogitChoiceModel
+from recsim_ng.entities.choice_models import StoppingIteratedMultinomialLogitChoiceModel
 from recsim_ng.entities.choice_models.affinities import single_peaked
 from recsim_ng.entities.recommendation import Config, User
+from recsim_ng.lib.checks import check_finite, check_size
 from recsim_ng.lib.field_spec import FieldSpec
 from recsim_ng.lib.space import Space, box, discrete
 
@@ -100,6 +101,7 @@ class ConceptActivationVectorUser(User):
         self._group_size = config["subjective_tag_group_size"]
         self._topic_means, self._topic_logits = read_topics(config, topic_logits, name)
         self._dimension = self._topic_means.shape[1]
+        check_size("max_num_ratings", max_num_ratings)
         _require(1 <= max_num_ratings <= self._num_docs,
                  f"max_num_ratings must be in 1..num_docs={self._num_docs}, got {max_num_ratings}")
         _require(self._group_size >= 2, "subjective_tag_group_size must be at least 2, got"
@@ -113,10 +115,20 @@ class ConceptActivationVectorUser(User):
         _require(0 <= tagging_prob_low < tagging_prob_high <= 1,
                  f"need 0 <= tagging_prob_low < tagging_prob_high <= 1, got {tagging_prob_low},"
                  f" {tagging_prob_high}")
-        _require(min(user_stddev, choice_temperature, rating_noise_stddev,
-                     tagging_threshold_eps) > 0,
-                 "user_stddev, choice_temperature, rating_noise_stddev and"
-                 " tagging_threshold_eps must be positive")
+        check_finite("zipf_power", zipf_power)
+        for scale, value in (("user_stddev", user_stddev),
+                             ("choice_temperature", choice_temperature),
+                             ("rating_noise_stddev", rating_noise_stddev),
+                             ("tagging_threshold_eps", tagging_threshold_eps)):
+            check_finite(scale, value, low=0.0, low_open=True)
+        check_finite("popularity_weight", popularity_weight)
+        # |single-peaked affinity| <= d and popularity_bias is in [0, 1], so the logits are
+        # bounded by d / choice_temperature + |popularity_weight|: it must be a float32.
+        logit_bound = self._dimension / choice_temperature + abs(popularity_weight)
+        _require(logit_bound <= np.finfo(np.float32).max,
+                 f"choice_temperature ({choice_temperature}) is so small that the logits"
+                 f" affinity / choice_temperature + popularity_weight * popularity_bias, up to"
+                 f" {logit_bound:.3g}, overflow float32")
         self._max_num_ratings = max_num_ratings
         self._user_stddev = user_stddev
         self._zipf_power = zipf_power
@@ -131,7 +143,7 @@ class ConceptActivationVectorUser(User):
         _require(bool(np.all((peak_low >= 0) & (peak_low < 1))),
                  f"utility_peak_low must lie in [0, 1), got {utility_peak_low}")
         self._utility_peak_low = peak_low
-        self._choice_model = IteratedMultinomialLogitChoiceModel(
+        self._choice_model = StoppingIteratedMultinomialLogitChoiceModel(
             max_num_ratings, [self._num_users], nochoice_logits=-np.inf)
 
     def _threshold_table(self, objective: Sequence[float] | None,
@@ -140,13 +152,13 @@ class ConceptActivationVectorUser(User):
         _require(objective is None or subjective is None,
                  "give tagging_thresholds or subjective_tagging_thresholds, not both")
         if subjective is not None:
-            table = np.asarray(subjective, np.float32)
+            table = check_finite("subjective_tagging_thresholds", subjective).astype(np.float32)
             _require(table.ndim == 2 and table.shape[0] == self._num_tags,
                      f"subjective_tagging_thresholds must have shape [num_tags={self._num_tags},"
                      f" C], got {table.shape}")
             return table
-        table = np.full([self._num_tags], 0.5, np.float32) if objective is None else np.asarray(
-            objective, np.float32)
+        table = np.full([self._num_tags], 0.5, np.float32) if objective is None else check_finite(
+            "tagging_thresholds", objective).astype(np.float32)
         _require(table.shape == (self._num_tags,), f"tagging_thresholds must have shape"
                  f" [num_tags={self._num_tags}], got {table.shape}")
         return table[:, np.newaxis]

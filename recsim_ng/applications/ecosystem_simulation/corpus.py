@@ -13,6 +13,7 @@ import tensorflow_probability as tfp
 from recsim_ng.core import Value, ValueSpec
 from recsim_ng.entities.choice_models import get_chosen
 from recsim_ng.entities.recommendation import Config, Corpus
+from recsim_ng.lib.checks import check_finite
 from recsim_ng.lib.field_spec import FieldSpec
 from recsim_ng.lib.space import box, discrete
 
@@ -26,11 +27,13 @@ class ViableCorpus(Corpus):
                  provider_stddev: float = 1.0, name: str = "ViableCorpus"):
         super().__init__(config, name)
         self._num_topics = self._config_value("num_topics")
-        self._provider_means = tf.constant(self._config_value("provider_means"), tf.float32)
+        self._provider_means = tf.constant(
+            check_finite("provider_means", self._config_value("provider_means")), tf.float32)
         self._num_providers = self._provider_means.shape[0]
-        self._gamma = gamma
-        self._discount = discount
-        self._provider_stddev = provider_stddev
+        self._gamma = float(check_finite("gamma", gamma))
+        self._discount = float(check_finite("discount", discount, low=0.0, high=1.0))
+        self._provider_stddev = float(check_finite("provider_stddev", provider_stddev, low=0.0,
+                                                   low_open=True))
 
     def specs(self) -> ValueSpec:
         providers, docs = self._num_providers, self._num_docs

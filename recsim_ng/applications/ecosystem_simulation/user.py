@@ -19,6 +19,7 @@ from recsim_ng.core import Value, ValueSpec
 from recsim_ng.entities.choice_models import (MultinomialLogitChoiceModel, TargetPointSimilarity,
                                               get_chosen)
 from recsim_ng.entities.recommendation import Config, User
+from recsim_ng.lib.checks import check_finite
 from recsim_ng.lib.field_spec import FieldSpec
 from recsim_ng.lib.space import box
 
@@ -40,10 +41,13 @@ class ClusteredNormalUser(User):
         super().__init__(config, name or type(self).__name__)
         self._num_topics = self._config_value("num_topics")
         self._slate_size = self._config_value("slate_size")
-        self._provider_means = tf.constant(self._config_value("provider_means"), tf.float32)
-        self._user_stddev = user_stddev
-        self._interest_step_size = interest_step_size
-        self._utility_stddev = max(utility_stddev, 1e-6)  # Keeps the utility's density finite.
+        self._provider_means = tf.constant(
+            check_finite("provider_means", self._config_value("provider_means")), tf.float32)
+        self._user_stddev = float(check_finite("user_stddev", user_stddev, low=0.0,
+                                               low_open=True))
+        self._interest_step_size = float(check_finite("interest_step_size", interest_step_size))
+        self._utility_stddev = float(check_finite("utility_stddev", utility_stddev, low=0.0,
+                                                  low_open=True))
         self._affinity_model = affinity_model_ctor(
             [self._num_users], self._slate_size, similarity_type="negative_euclidean")
         self._choice_model = MultinomialLogitChoiceModel([self._num_users],

@@ -17,6 +17,7 @@ from recsim_ng.core import Network, Value, ValueSpec, Variable
 from recsim_ng.core.variable import value
 from recsim_ng.entities.recommendation import Config, Corpus
 from recsim_ng.lib import seeds
+from recsim_ng.lib.checks import check_finite
 from recsim_ng.lib.field_spec import FieldSpec
 from recsim_ng.lib.runtime import TFRuntime
 from recsim_ng.lib.space import box, discrete
@@ -27,6 +28,7 @@ tfd = tfp.distributions
 def topic_quality_means(num_topics: int, topic_min_utility: float = -1.0,
                         topic_max_utility: float = 1.0, trashy_fraction: float = 0.7) -> np.ndarray:
     """Each topic's mean quality `[T]`: trashy topics first, on [min, 0], then [0, max]."""
+    check_finite("trashy_fraction", trashy_fraction, low=0.0, high=1.0)
     num_trashy = int(np.floor(trashy_fraction * num_topics))
     return np.concatenate([
         np.linspace(topic_min_utility, 0.0, num_trashy),
@@ -54,11 +56,14 @@ class CorpusWithTopicAndQuality(Corpus):
                  name: str = "Corpus"):
         super().__init__(config, name)
         self._num_topics = self._config_value("num_topics")
-        self._quality_means = topic_quality_means(self._num_topics, topic_min_utility,
-                                                  topic_max_utility)
-        self._video_length = video_length
-        self._quality_stddev = quality_stddev
-        self._feature_stddev = feature_stddev
+        self._quality_means = topic_quality_means(
+            self._num_topics, float(check_finite("topic_min_utility", topic_min_utility)),
+            float(check_finite("topic_max_utility", topic_max_utility)))
+        self._video_length, self._quality_stddev, self._feature_stddev = (
+            float(check_finite(parameter, value, low=0.0, low_open=True))
+            for parameter, value in (("video_length", video_length),
+                                     ("quality_stddev", quality_stddev),
+                                     ("feature_stddev", feature_stddev)))
 
     def specs(self) -> ValueSpec:
         fields = corpus_specs(self._num_docs, self._num_topics)

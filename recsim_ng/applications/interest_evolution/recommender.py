@@ -17,7 +17,8 @@ import tensorflow_probability as tfp
 
 from recsim_ng.applications.interest_evolution.corpus import corpus_specs
 from recsim_ng.core import Value, ValueSpec
-from recsim_ng.entities.choice_models import IteratedMultinomialLogitChoiceModel, get_chosen
+from recsim_ng.entities.choice_models import (StoppingIteratedMultinomialLogitChoiceModel,
+                                              get_chosen)
 from recsim_ng.entities.recommendation import BaseRecommender, Config
 from recsim_ng.entities.state_models import FiniteHistoryStateModel
 from recsim_ng.lib import seeds
@@ -118,7 +119,7 @@ class CollabFilteringRecommender(BaseRecommender):
         self._histories = {
             name: FiniteHistoryStateModel(self._history_length, (), [self._num_users], dtype)
             for name, dtype in (("doc_history", tf.int32), ("ctime_history", tf.float32))}
-        self._slate_model = IteratedMultinomialLogitChoiceModel(
+        self._slate_model = StoppingIteratedMultinomialLogitChoiceModel(
             self._slate_size, [self._num_users], nochoice_logits=-float("inf"))
 
     def specs(self) -> ValueSpec:
@@ -130,7 +131,8 @@ class CollabFilteringRecommender(BaseRecommender):
         return Value(
             state=Value(doc_history=FieldSpec(history, tf.int32, discrete(self._num_docs + 1)),
                         ctime_history=FieldSpec(history, tf.float32, box())),
-            slate=Value(doc_ranks=FieldSpec([users, size], tf.int32, discrete(self._num_docs)),
+            slate=Value(doc_ranks=FieldSpec([users, size], tf.int32,
+                                            discrete(self._num_docs, distinct=True)),
                         **slate))
 
     def initial_state(self) -> Value:

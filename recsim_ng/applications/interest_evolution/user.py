@@ -17,6 +17,7 @@ from recsim_ng.core import Value, ValueSpec
 from recsim_ng.entities.choice_models import (MultinomialLogitChoiceModel, TargetPointSimilarity,
                                               get_chosen)
 from recsim_ng.entities.recommendation import Config, User
+from recsim_ng.lib.checks import check_finite
 from recsim_ng.lib.field_spec import FieldSpec
 from recsim_ng.lib.space import box, discrete
 
@@ -39,9 +40,10 @@ class InterestEvolutionUser(User):
         super().__init__(config, name)
         self._num_topics = self._config_value("num_topics")
         self._slate_size = self._config_value("slate_size")
-        self._choice_offset = choice_offset
-        self._step_size = interest_step_size
-        self._max_user_affinity = max_user_affinity
+        self._choice_offset = float(check_finite("choice_offset", choice_offset))
+        self._step_size = float(check_finite("interest_step_size", interest_step_size))
+        self._max_user_affinity = float(check_finite("max_user_affinity", max_user_affinity,
+                                                     low=0.0, low_open=True))
         self._affinity_model = TargetPointSimilarity([self._num_users], self._slate_size,
                                                      "negative_euclidean")
         self._choice_model = MultinomialLogitChoiceModel([self._num_users], no_click_logit)

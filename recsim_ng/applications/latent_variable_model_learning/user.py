@@ -15,6 +15,7 @@ import tensorflow_probability as tfp
 from recsim_ng.core import Value, ValueSpec
 from recsim_ng.entities.choice_models import MultinomialLogitChoiceModel
 from recsim_ng.entities.recommendation import Config, User
+from recsim_ng.lib.checks import check_finite, checked_in_graph, is_concrete
 from recsim_ng.lib.field_spec import FieldSpec
 
 tfd = tfp.distributions
@@ -29,12 +30,17 @@ class ModelLearningDemoUser(User):
         super().__init__(config, name)
         self._num_topics = self._config_value("num_topics")
         self._slate_size = self._config_value("slate_size")
+        if is_concrete(satisfaction_sensitivity):
+            check_finite("satisfaction_sensitivity", satisfaction_sensitivity)
         self.satisfaction_sensitivity = tf.Variable(
             tf.broadcast_to(tf.cast(satisfaction_sensitivity, tf.float32), [self._num_users]),
             name="satisfaction_sensitivity")
-        self._intent_scale = intent_variance ** 0.5
-        self._satisfaction_noise = satisfaction_noise
-        self._initial_satisfaction = initial_satisfaction
+        self._intent_scale = float(check_finite("intent_variance", intent_variance, low=0.0,
+                                                low_open=True)) ** 0.5
+        self._satisfaction_noise = float(check_finite("satisfaction_noise", satisfaction_noise,
+                                                      low=0.0, low_open=True))
+        self._initial_satisfaction = float(check_finite("initial_satisfaction",
+                                                        initial_satisfaction))
         self._choice_model = MultinomialLogitChoiceModel([self._num_users], nochoice_logits=0.0)
 
     def specs(self) -> ValueSpec:
@@ -65,7 +71,10 @@ class ModelLearningDemoUser(User):
         del user_response
         intent = previous_state.get("intent")
         best = tf.reduce_max(self._utilities(intent, slate_docs), axis=-1)
-        mean = (self.satisfaction_sensitivity * previous_state.get("satisfaction")
+        sensitivity = checked_in_graph(  # A trainable variable: checked whenever used.
+            "satisfaction_sensitivity", self.satisfaction_sensitivity,
+            tf.math.is_finite(self.satisfaction_sensitivity), "finite")
+        mean = (sensitivity * previous_state.get("satisfaction")
                 + best - previous_state.get("max_slate_utility"))
         return Value(intent=intent,
                      satisfaction=tfd.Normal(mean, self._satisfaction_noise),

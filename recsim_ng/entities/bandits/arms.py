@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from recsim_ng.lib.checks import check_size
 from recsim_ng.lib.entity import Entity
 
 
@@ -10,8 +11,5 @@ class ArmedEntity(Entity):
 
     def __init__(self, num_bandits: int, num_arms: int, name: str):
         super().__init__(name=name)
-        if num_bandits < 1 or num_arms < 2:
-            raise ValueError(f"{type(self).__name__} needs num_bandits >= 1 and num_arms >= 2,"
-                             f" got {num_bandits} and {num_arms}")
-        self.num_bandits = num_bandits
-        self.num_arms = num_arms
+        self.num_bandits = check_size(f"{type(self).__name__} num_bandits", num_bandits)
+        self.num_arms = check_size(f"{type(self).__name__} num_arms", num_arms, minimum=2)

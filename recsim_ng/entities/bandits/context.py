@@ -6,6 +6,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from recsim_ng.core import Value, ValueSpec
+from recsim_ng.lib.checks import check_size
 from recsim_ng.lib.entity import Entity
 from recsim_ng.lib.field_spec import FieldSpec
 
@@ -21,9 +22,7 @@ class BanditContext(Entity):
 
     def __init__(self, num_bandits: int, name: str = "BanditContext"):
         super().__init__(name=name)
-        if num_bandits < 1:
-            raise ValueError(f"{type(self).__name__} needs num_bandits >= 1, got {num_bandits}")
-        self.num_bandits = num_bandits
+        self.num_bandits = check_size(f"{type(self).__name__} num_bandits", num_bandits)
 
     def specs(self) -> ValueSpec:
         return Value(time=FieldSpec([], tf.int32))
@@ -43,9 +42,7 @@ class GaussianContext(BanditContext):
 
     def __init__(self, num_bandits: int, dimension: int, name: str = "GaussianContext"):
         super().__init__(num_bandits, name)
-        if dimension < 1:
-            raise ValueError(f"GaussianContext needs dimension >= 1, got {dimension}")
-        self.dimension = dimension
+        self.dimension = check_size("GaussianContext dimension", dimension)
 
     def specs(self) -> ValueSpec:
         return super().specs().union(

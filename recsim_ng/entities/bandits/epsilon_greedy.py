@@ -8,6 +8,7 @@ import tensorflow_probability as tfp
 from recsim_ng.core import Value, ValueSpec
 from recsim_ng.entities.bandits.arm_counts import (ArmCountsAlgorithm,
                                                    argmax_trying_unpulled_first, empirical_means)
+from recsim_ng.lib.checks import check_finite
 
 tfd = tfp.distributions
 
@@ -22,9 +23,7 @@ class EpsilonGreedy(ArmCountsAlgorithm):
     def __init__(self, num_bandits: int, num_arms: int, epsilon: float = 0.1,
                  name: str = "EpsilonGreedy"):
         super().__init__(num_bandits, num_arms, name)
-        if not 0.0 <= epsilon <= 1.0:
-            raise ValueError(f"EpsilonGreedy needs 0 <= epsilon <= 1, got {epsilon}")
-        self.epsilon = epsilon
+        self.epsilon = float(check_finite("EpsilonGreedy epsilon", epsilon, low=0.0, high=1.0))
 
     def choice_specs(self) -> ValueSpec:
         return Value(choice=self.choice_field_spec())

@@ -7,6 +7,7 @@ import tensorflow_probability as tfp
 
 from recsim_ng.core import Value, ValueSpec
 from recsim_ng.entities.bandits.problem import ArmValues, BanditProblem, per_bandit_arms
+from recsim_ng.lib.checks import check_finite
 from recsim_ng.lib.field_spec import FieldSpec
 
 tfd = tfp.distributions
@@ -23,12 +24,11 @@ class GaussianBandit(BanditProblem):
                  prior_mean: float = 0.0, prior_scale: float = 1.0,
                  means: ArmValues | None = None, name: str = "GaussianBandit"):
         super().__init__(num_bandits, num_arms, name)
-        if noise_scale <= 0.0 or prior_scale <= 0.0:
-            raise ValueError(f"GaussianBandit scales must be positive, got noise_scale"
-                             f" {noise_scale} and prior_scale {prior_scale}")
-        self.noise_scale = noise_scale
-        self.prior_mean = prior_mean
-        self.prior_scale = prior_scale
+        self.noise_scale = float(check_finite("GaussianBandit noise_scale", noise_scale, low=0.0,
+                                              low_open=True))
+        self.prior_mean = float(check_finite("GaussianBandit prior_mean", prior_mean))
+        self.prior_scale = float(check_finite("GaussianBandit prior_scale", prior_scale, low=0.0,
+                                              low_open=True))
         self.means = None if means is None else per_bandit_arms(means, num_bandits,
                                                                  "GaussianBandit means")
         if self.means is not None and self.means.shape[1] != num_arms:

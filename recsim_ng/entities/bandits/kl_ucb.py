@@ -7,6 +7,7 @@ import tensorflow as tf
 from recsim_ng.core import Value, ValueSpec
 from recsim_ng.entities.bandits.arm_counts import (ArmCountsAlgorithm, exploration_budgets,
                                                    argmax_trying_unpulled_first, empirical_means)
+from recsim_ng.lib.checks import check_size
 
 _CLIP = 1e-6  # Keeps the logarithms in the Bernoulli KL divergence finite.
 
@@ -43,9 +44,7 @@ class KLUCB(ArmCountsAlgorithm):
     def __init__(self, num_bandits: int, num_arms: int, bisection_steps: int = 20,
                  name: str = "KLUCB"):
         super().__init__(num_bandits, num_arms, name)
-        if bisection_steps < 1:
-            raise ValueError(f"KLUCB needs bisection_steps >= 1, got {bisection_steps}")
-        self.bisection_steps = bisection_steps
+        self.bisection_steps = check_size("KLUCB bisection_steps", bisection_steps)
 
     def choice_specs(self) -> ValueSpec:
         return Value(choice=self.choice_field_spec())

@@ -6,6 +6,7 @@ import tensorflow as tf
 
 from recsim_ng.core import Value, ValueSpec
 from recsim_ng.entities.bandits.algorithm import BanditAlgorithm
+from recsim_ng.lib.checks import check_finite, check_size
 from recsim_ng.lib.field_spec import FieldSpec
 
 
@@ -21,12 +22,9 @@ class LinUCB(BanditAlgorithm):
     def __init__(self, num_bandits: int, num_arms: int, dimension: int, alpha: float = 1.0,
                  ridge: float = 1.0, name: str = "LinUCB"):
         super().__init__(num_bandits, num_arms, name)
-        if dimension < 1 or alpha < 0.0 or ridge <= 0.0:
-            raise ValueError(f"LinUCB needs dimension >= 1, alpha >= 0 and ridge > 0, got"
-                             f" {dimension}, {alpha} and {ridge}")
-        self.dimension = dimension
-        self.alpha = alpha
-        self.ridge = ridge
+        self.dimension = check_size("LinUCB dimension", dimension)
+        self.alpha = float(check_finite("LinUCB alpha", alpha, low=0.0))
+        self.ridge = float(check_finite("LinUCB ridge", ridge, low=0.0, low_open=True))
 
     def specs(self) -> ValueSpec:
         arms, d = [self.num_bandits, self.num_arms], self.dimension

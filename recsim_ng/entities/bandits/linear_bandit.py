@@ -8,6 +8,7 @@ import tensorflow_probability as tfp
 from recsim_ng.core import Value, ValueSpec
 from recsim_ng.entities.bandits.context import BanditContext, GaussianContext
 from recsim_ng.entities.bandits.problem import BanditProblem
+from recsim_ng.lib.checks import check_finite, check_size
 from recsim_ng.lib.field_spec import FieldSpec
 
 tfd = tfp.distributions
@@ -25,11 +26,9 @@ class LinearContextualBandit(BanditProblem):
                  noise_scale: float = 0.5, logistic: bool = False,
                  name: str = "LinearContextualBandit"):
         super().__init__(num_bandits, num_arms, name)
-        if dimension < 1 or noise_scale <= 0.0:
-            raise ValueError(f"LinearContextualBandit needs dimension >= 1 and noise_scale > 0,"
-                             f" got {dimension} and {noise_scale}")
-        self.dimension = dimension
-        self.noise_scale = noise_scale
+        self.dimension = check_size("LinearContextualBandit dimension", dimension)
+        self.noise_scale = float(check_finite("LinearContextualBandit noise_scale", noise_scale,
+                                              low=0.0, low_open=True))
         self.logistic = logistic
 
     def parameter_specs(self) -> ValueSpec:

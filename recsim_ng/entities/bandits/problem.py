@@ -11,6 +11,7 @@ import tensorflow as tf
 from recsim_ng.core import Value, ValueSpec
 from recsim_ng.entities.bandits.arms import ArmedEntity
 from recsim_ng.entities.bandits.context import BanditContext
+from recsim_ng.lib.checks import check_finite, is_concrete
 from recsim_ng.lib.field_spec import FieldSpec
 
 ArmValues = Union[Sequence[float], Sequence[Sequence[float]], np.ndarray, tf.Tensor]
@@ -57,6 +58,8 @@ class BanditProblem(ArmedEntity, abc.ABC):
 def per_bandit_arms(values: ArmValues, num_bandits: int, what: str) -> tf.Tensor:
     """`values` ([arms] shared by all bandits, or [bandits, arms]) as a float [bandits, arms]."""
     tensor = tf.convert_to_tensor(values, tf.float32)
+    if is_concrete(tensor):
+        check_finite(what, tensor)
     if tensor.shape.rank == 1:
         tensor = tf.tile(tensor[tf.newaxis], [num_bandits, 1])
     if tensor.shape.rank != 2 or tensor.shape[0] != num_bandits:

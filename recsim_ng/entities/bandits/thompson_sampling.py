@@ -9,6 +9,7 @@ import tensorflow_probability as tfp
 
 from recsim_ng.core import Value, ValueSpec
 from recsim_ng.entities.bandits.arm_counts import ArmCountsAlgorithm
+from recsim_ng.lib.checks import check_finite
 from recsim_ng.lib.field_spec import FieldSpec
 
 tfd = tfp.distributions
@@ -42,11 +43,10 @@ class BetaBernoulliThompsonSampling(ThompsonSampling):
     def __init__(self, num_bandits: int, num_arms: int, prior_alpha: float = 1.0,
                  prior_beta: float = 1.0, name: str = "BetaBernoulliThompsonSampling"):
         super().__init__(num_bandits, num_arms, name)
-        if prior_alpha <= 0.0 or prior_beta <= 0.0:
-            raise ValueError(f"Beta prior parameters must be positive, got {prior_alpha} and"
-                             f" {prior_beta}")
-        self.prior_alpha = prior_alpha
-        self.prior_beta = prior_beta
+        self.prior_alpha, self.prior_beta = (
+            float(check_finite(f"BetaBernoulliThompsonSampling {name}", value, low=0.0,
+                               low_open=True))
+            for name, value in (("prior_alpha", prior_alpha), ("prior_beta", prior_beta)))
 
     def posterior(self, statistics: Value) -> tfd.Distribution:
         pulls, successes = statistics.get("pulls"), statistics.get("reward_sums")
@@ -60,12 +60,11 @@ class GaussianThompsonSampling(ThompsonSampling):
                  prior_scale: float = 1.0, noise_scale: float = 1.0,
                  name: str = "GaussianThompsonSampling"):
         super().__init__(num_bandits, num_arms, name)
-        if prior_scale <= 0.0 or noise_scale <= 0.0:
-            raise ValueError(f"GaussianThompsonSampling scales must be positive, got"
-                             f" prior_scale {prior_scale} and noise_scale {noise_scale}")
-        self.prior_mean = prior_mean
-        self.prior_scale = prior_scale
-        self.noise_scale = noise_scale
+        self.prior_mean = float(check_finite("GaussianThompsonSampling prior_mean", prior_mean))
+        self.prior_scale, self.noise_scale = (
+            float(check_finite(f"GaussianThompsonSampling {name}", value, low=0.0,
+                               low_open=True))
+            for name, value in (("prior_scale", prior_scale), ("noise_scale", noise_scale)))
 
     def posterior(self, statistics: Value) -> tfd.Distribution:
         prior_precision = self.prior_scale ** -2

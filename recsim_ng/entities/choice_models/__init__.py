@@ -7,7 +7,8 @@ from recsim_ng.entities.choice_models.click_models import (PositionBasedClickMod
                                                            geometric_examination,
                                                            position_based_clicks)
 from recsim_ng.entities.choice_models.multinomial_logit import (
-    IteratedMultinomialLogitChoiceModel, MultinomialLogitChoiceModel, slate_logits)
+    IteratedMultinomialLogitChoiceModel, MultinomialLogitChoiceModel,
+    StoppingIteratedMultinomialLogitChoiceModel, slate_logits)
 from recsim_ng.entities.choice_models.plackett_luce import TruncatedPlackettLuce
 from recsim_ng.entities.choice_models.proportional import (MultinomialProportionalChoiceModel,
                                                            multinomial_proportional)
@@ -15,6 +16,7 @@ from recsim_ng.entities.choice_models.selectors import ChoiceModel, get_chosen
 
 __all__ = ["ChoiceModel", "ExponentialCascadeChoiceModel", "IteratedMultinomialLogitChoiceModel",
            "MultinomialLogitChoiceModel", "MultinomialProportionalChoiceModel",
-           "PositionBasedClickModel", "ProportionalCascadeChoiceModel", "TargetPointSimilarity",
+           "PositionBasedClickModel", "ProportionalCascadeChoiceModel",
+           "StoppingIteratedMultinomialLogitChoiceModel", "TargetPointSimilarity",
            "TruncatedPlackettLuce", "cascade", "geometric_examination", "get_chosen",
            "multinomial_proportional", "position_based_clicks", "slate_logits"]

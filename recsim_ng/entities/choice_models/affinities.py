@@ -13,6 +13,7 @@ from typing import Callable, Sequence
 import tensorflow as tf
 
 from recsim_ng.core import Value, ValueSpec
+from recsim_ng.lib.checks import check_size
 from recsim_ng.lib.entity import Entity
 from recsim_ng.lib.field_spec import FieldSpec
 from recsim_ng.lib.space import box
@@ -103,7 +104,7 @@ class TargetPointSimilarity(Entity):
             raise ValueError(f"unknown similarity_type {similarity_type!r};"
                              f" accepted types are {list(SIMILARITY_TYPES)}")
         self._batch_shape = list(batch_shape)
-        self._slate_size = slate_size
+        self._slate_size = check_size("slate_size", slate_size)
         self._similarity_type = similarity_type
 
     def affinities(self, target_embeddings: tf.Tensor, slate_item_embeddings: tf.Tensor,

@@ -1,11 +1,16 @@
 """`TruncatedPlackettLuce`: an ordered list of choices without replacement, with a no-choice.
 
-The user picks `num_choices` times from the slate by multinomial logit, each pick among the items
-not yet picked plus the no-choice option (index K, the last logit). Picking no-choice ends the
-list: it and every later position hold K. Once all K items are picked, the remaining positions
-hold K as well (with probability one). So a list is `[i_1, ..., i_r, K, ..., K]` with distinct
-items i_1..i_r, and its probability is the product of the softmax probabilities of its picks up
-to and including the first K.
+The user picks `num_choices` times from the slate by multinomial logit, each pick among the
+options not yet picked; option K, the last logit, is no choice. What a no-choice pick means is
+the distribution's `nochoice_ends_list`:
+- True (the default): picking no-choice ends the list: it and every later position hold K. Until
+  then no-choice stays available at every pick, and once all K items are picked the remaining
+  positions hold K as well (with probability one). So a list is `[i_1, ..., i_r, K, ..., K]` with
+  distinct items i_1..i_r, and its probability is the product of the softmax probabilities of
+  its picks up to and including the first K.
+- False (RecSim NG's iterated multinomial logit): no-choice is an option like any item, removed
+  once picked, and picking continues. A list is `num_choices <= K + 1` distinct options, and its
+  probability is the product of the softmax probabilities of its picks among the options left.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 from tensorflow_probability.python.internal import samplers
 
+from recsim_ng.lib.checks import check_size, checked_in_graph
 from recsim_ng.lib.draws import inverse_cdf_index
 
 tfd = tfp.distributions
@@ -63,18 +69,29 @@ def _pick_log_prob(logits: tf.Tensor, pick: tf.Tensor, weights: tf.Tensor, shift
 
 
 class TruncatedPlackettLuce(tfd.AutoCompositeTensorDistribution):
-    """Ordered picks `[B..., num_choices]` (int32) from logits `[B..., K + 1]` (last: no choice)."""
+    """Ordered picks `[B..., num_choices]` (int32) from logits `[B..., K + 1]` (last: no choice);
+    `nochoice_ends_list` as in the module docstring. A logit of -inf is an option never picked;
+    NaN and +inf are refused (checked in-graph, see `recsim_ng.lib.checks.checked_in_graph`)."""
 
-    def __init__(self, logits: tf.Tensor, num_choices: int, validate_args: bool = False,
-                 allow_nan_stats: bool = True, name: str = "TruncatedPlackettLuce"):
+    def __init__(self, logits: tf.Tensor, num_choices: int, nochoice_ends_list: bool = True,
+                 validate_args: bool = False, allow_nan_stats: bool = True,
+                 name: str = "TruncatedPlackettLuce"):
         parameters = dict(locals())
-        if not isinstance(num_choices, int) or num_choices < 1:
-            raise ValueError(f"num_choices must be a positive int, got {num_choices!r}")
+        num_choices = check_size("num_choices", num_choices)
         with tf.name_scope(name) as name:
             self._logits = tf.convert_to_tensor(logits, dtype_hint=tf.float32, name="logits")
+            self._logits = checked_in_graph(
+                "TruncatedPlackettLuce logits", self._logits,
+                ~tf.math.is_nan(self._logits) & (self._logits < np.inf), "free of NaN and +inf")
             if self._logits.shape.rank is not None and self._logits.shape.rank < 1:
                 raise ValueError("logits need a last axis of slate items plus no-choice")
+            num_options = tf.compat.dimension_value(self._logits.shape[-1])
+            if not nochoice_ends_list and num_options is not None and num_choices > num_options:
+                raise ValueError(f"num_choices ({num_choices}) exceeds the {num_options} options"
+                                 " (slate items and no-choice) there are to pick without"
+                                 " replacement")
             self._num_choices = num_choices
+            self._nochoice_ends_list = bool(nochoice_ends_list)
             super().__init__(dtype=tf.int32, reparameterization_type=tfd.NOT_REPARAMETERIZED,
                              validate_args=validate_args, allow_nan_stats=allow_nan_stats,
                              parameters=parameters, name=name)
@@ -91,6 +108,10 @@ class TruncatedPlackettLuce(tfd.AutoCompositeTensorDistribution):
     @property
     def num_choices(self) -> int:
         return self._num_choices
+
+    @property
+    def nochoice_ends_list(self) -> bool:
+        return self._nochoice_ends_list
 
     def _event_shape(self) -> tf.TensorShape:
         return tf.TensorShape([self._num_choices])
@@ -109,7 +130,8 @@ class TruncatedPlackettLuce(tfd.AutoCompositeTensorDistribution):
         return (tf.reshape(order, tf.concat([sample_shape, batch, [self._num_choices]], 0)),
                 tf.reshape(log_prob, tf.concat([sample_shape, batch], 0)))
 
-    def _draw(self, n: int | tf.Tensor, seed: tf.Tensor | int | None) -> tuple[tf.Tensor, tf.Tensor]:
+    def _draw(self, n: int | tf.Tensor, seed: tf.Tensor | int | None
+              ) -> tuple[tf.Tensor, tf.Tensor]:
         """`n` lists `[n, B..., num_choices]` and their log-probs `[n, B...]`.
 
         The sequential picks themselves, each by the inverse CDF of one uniform over the options
@@ -128,9 +150,12 @@ class TruncatedPlackettLuce(tfd.AutoCompositeTensorDistribution):
         log_probs: list[tf.Tensor] = []
 
         def taken() -> tf.Tensor:
-            return tf.reduce_any(tf.stack([
-                tf.one_hot(tf.where(pick == nochoice, num_options, pick), num_options,
-                           on_value=True, off_value=False) for pick in picks]), 0)
+            if self._nochoice_ends_list:  # No-choice stays: one_hot of an index out of range.
+                marks = [tf.where(pick == nochoice, num_options, pick) for pick in picks]
+            else:
+                marks = picks
+            return tf.reduce_any(tf.stack([tf.one_hot(mark, num_options, on_value=True,
+                                                      off_value=False) for mark in marks]), 0)
 
         for position in range(self._num_choices):
             uniform = uniforms[..., position]
@@ -150,6 +175,8 @@ class TruncatedPlackettLuce(tfd.AutoCompositeTensorDistribution):
             log_probs.append(_pick_log_prob(logits, pick, weights, shift, total))
             picks.append(pick)
         order = tf.stack(picks, -1)
+        if not self._nochoice_ends_list:
+            return order, tf.add_n(log_probs)
         ended = tf.cumsum(tf.cast(order == nochoice, tf.int32), axis=-1, exclusive=True) > 0
         log_prob = tf.reduce_sum(tf.where(ended, tf.zeros([], logits.dtype),
                                           tf.stack(log_probs, -1)), -1)
@@ -162,11 +189,17 @@ class TruncatedPlackettLuce(tfd.AutoCompositeTensorDistribution):
         num_options = tf.shape(self._logits)[-1]
         nochoice = num_options - 1
         picks = tf.one_hot(x, num_options, dtype=dtype)  # [..., m, K + 1]
-        is_item = tf.one_hot(nochoice, num_options, on_value=zero, off_value=tf.ones([], dtype))
-        taken = tf.cumsum(picks * is_item, axis=-2, exclusive=True) > 0
-        ended = tf.cumsum(tf.cast(tf.equal(x, nochoice), tf.int32), axis=-1, exclusive=True) > 0
-        all_taken = tf.reduce_sum(tf.cast(taken, tf.int32), -1) >= nochoice
-        forced = ended | all_taken  # Positions that must hold K.
+        if self._nochoice_ends_list:
+            removable = tf.one_hot(nochoice, num_options, on_value=zero,
+                                   off_value=tf.ones([], dtype))
+            taken = tf.cumsum(picks * removable, axis=-2, exclusive=True) > 0
+            ended = tf.cumsum(tf.cast(tf.equal(x, nochoice), tf.int32), axis=-1,
+                              exclusive=True) > 0
+            all_taken = tf.reduce_sum(tf.cast(taken, tf.int32), -1) >= nochoice
+            forced = ended | all_taken  # Positions that must hold K.
+        else:
+            taken = tf.cumsum(picks, axis=-2, exclusive=True) > 0
+            forced = tf.zeros_like(x, tf.bool)
         logits = tf.expand_dims(self._logits, -2)  # [B..., 1, K + 1], against [..., m, K + 1].
         available = tf.where(taken | forced[..., None], minus_inf, logits)
         normalizer = tf.reduce_logsumexp(tf.where(forced[..., None], zero, available), -1)

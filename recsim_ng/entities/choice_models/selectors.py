@@ -2,13 +2,15 @@
 
 A choice model turns per-item scores of a slate of K items `[B..., K]` into a distribution over
 choices: the index of the chosen slot, or K for "no choice". The concrete models live in
-`multinomial_logit`, `proportional` and `cascade`.
+`multinomial_logit`, `proportional` and `cascade`; RecSim NG's two, `MultinomialLogitChoiceModel`
+and `IteratedMultinomialLogitChoiceModel`, can also be imported from here, RecSim NG's module.
 """
 
 from __future__ import annotations
 
 import abc
-from typing import Sequence
+import importlib
+from typing import Any, Sequence
 
 import tensorflow as tf
 
@@ -53,3 +55,14 @@ def get_chosen(features: Value | tf.Tensor, choices: tf.Tensor, nochoice_value: 
     filler = tf.fill(filler_shape, tf.cast(nochoice_value, features.dtype))
     padded = tf.concat([features, filler], axis=batch_dims)
     return tf.gather(padded, choices, axis=batch_dims, batch_dims=batch_dims)
+
+
+_RECSIM_NG_MODELS = ("MultinomialLogitChoiceModel", "IteratedMultinomialLogitChoiceModel")
+
+
+def __getattr__(name: str) -> Any:
+    """RecSim NG's models at RecSim NG's path, loaded on first use (they import this module)."""
+    if name in _RECSIM_NG_MODELS:
+        module = importlib.import_module("recsim_ng.entities.choice_models.multinomial_logit")
+        return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,6 +15,7 @@ from recsim_ng.core import Value, ValueSpec
 from recsim_ng.entities.state_models.state import (LinearOpCtor, StateModel, check_batch_shape,
                                                    gather_per_element)
 from recsim_ng.lib import space
+from recsim_ng.lib.checks import check_size
 from recsim_ng.lib.field_spec import FieldSpec
 
 tfd = tfp.distributions
@@ -97,7 +98,7 @@ class ControlledLinearGaussianStateModel(LinearGaussianStateModel):
         super().__init__(transition_op_ctor, initial_dist_scale_ctor, transition_noise_scale_ctor,
                          initial_dist_scale, transition_parameters, transition_noise_scale,
                          batch_shape, name)
-        self._parameters["control_parameters"] = control_parameters
+        self._add_parameters(dict(control_parameters=control_parameters))
         self._control_op_ctor = control_op_ctor
 
     def _mean(self, previous_state: Value, inputs: Value | None,
@@ -114,15 +115,17 @@ class ControlledLinearScaledGaussianStateModel(ControlledLinearGaussianStateMode
     `x_0 ~ N(0, s_0^2 I)`, `x_t = a x_{t-1} + b u_t + eps`, `eps ~ N(0, n^2 I)`, with the scales
     tensors broadcasting to `batch_shape`. A missing `a`, `b` or `s_0` is 1; a missing `n` makes
     the transition deterministic. Per-call parameters use the names of
-    `ControlledLinearGaussianStateModel` (`transition_parameters` for `a`, and so on).
+    `ControlledLinearGaussianStateModel` (`transition_parameters` for `a`, and so on). The
+    scales `s_0` and `n` must be positive.
     """
+
+    _SCALES = frozenset({"initial_dist_scale", "transition_noise_scale"})
 
     def __init__(self, dim: int, transition_scales: Any = None, control_scales: Any = None,
                  noise_scales: Any = None, initial_dist_scales: Any = None,
                  batch_shape: Sequence[int] = (),
                  name: str = "ControlledLinearScaledGaussianStateModel"):
-        if dim < 1:
-            raise ValueError(f"{name}: dim must be at least 1, got {dim}")
+        dim = check_size(f"{name}: dim", dim)
 
         def scaled_identity(multiplier: Any) -> tf.linalg.LinearOperator:
             return tf.linalg.LinearOperatorScaledIdentity(dim, multiplier)
@@ -145,8 +148,10 @@ class FiniteStateMarkovModel(StateModel):
     `initial_dist_logits` `[*P, S]` gives the initial state's logits and
     `transition_parameters` `[*P', A, S, S]` the next state's logits given (action, state); the
     action is the integer `input` field of `next_state`'s inputs. `P`, `P'` broadcast to
-    `batch_shape`.
+    `batch_shape`. A logit of -inf makes a state impossible.
     """
+
+    _LOGITS = frozenset({"initial_dist_logits", "transition_parameters"})
 
     def __init__(self, transition_parameters: Any = None, initial_dist_logits: Any = None,
                  batch_shape: Sequence[int] = (), name: str = "FiniteStateMarkovModel"):

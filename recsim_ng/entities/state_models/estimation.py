@@ -8,6 +8,7 @@ import tensorflow as tf
 
 from recsim_ng.core import Value, ValueSpec
 from recsim_ng.entities.state_models.state import StateModel
+from recsim_ng.lib.checks import check_size
 from recsim_ng.lib.field_spec import FieldSpec
 
 
@@ -21,8 +22,7 @@ class FiniteHistoryStateModel(StateModel):
     def __init__(self, history_length: int, observation_shape: Sequence[int],
                  batch_shape: Sequence[int] = (), dtype: tf.DType = tf.float32,
                  name: str = "FiniteHistoryStateModel"):
-        if history_length < 1:
-            raise ValueError(f"{name}: history_length must be at least 1, got {history_length}")
+        history_length = check_size(f"{name}: history_length", history_length)
         super().__init__(batch_shape, name)
         self._shape = self.batch_shape + (history_length,) + tuple(observation_shape)
         self._dtype = tf.as_dtype(dtype)

@@ -10,9 +10,11 @@ from __future__ import annotations
 import abc
 from typing import Any, Callable, Mapping, Sequence
 
+import numpy as np
 import tensorflow as tf
 
 from recsim_ng.core import Value, ValueSpec
+from recsim_ng.lib.checks import check_finite, checked_in_graph, is_concrete
 from recsim_ng.lib.entity import Entity
 
 LinearOpCtor = Callable[[Any], tf.linalg.LinearOperator]  # Builds an operator from a parameter.
@@ -24,7 +26,15 @@ class StateModel(Entity, abc.ABC):
     Every field has the leading axes `batch_shape` (one element per user, say). Tensor
     parameters may be given at construction or per call as a `Value`: a per-call field overrides
     the constructor's, so a story can feed parameters from another variable (e.g. a prior).
+
+    Floating parameters must be finite, except those named in `_LOGITS` (no NaN or +inf, and not
+    all -inf along the last axis: -inf is an impossible outcome) and `_SCALES` (finite and > 0).
+    Concrete ones (numbers, arrays, eager tensors) are checked when given, variables and traced
+    tensors in-graph whenever used (see `recsim_ng.lib.checks.checked_in_graph`).
     """
+
+    _LOGITS: frozenset[str] = frozenset()
+    _SCALES: frozenset[str] = frozenset()
 
     def __init__(self, batch_shape: Sequence[int] = (), name: str = "StateModel",
                  parameters: Mapping[str, Any] | None = None):
@@ -33,7 +43,8 @@ class StateModel(Entity, abc.ABC):
         if not shape.is_fully_defined():
             raise ValueError(f"{name}: batch_shape must be fully defined, got {batch_shape}")
         self._batch_shape = tuple(shape.as_list())
-        self._parameters = dict(parameters or {})
+        self._parameters = {}
+        self._add_parameters(parameters or {})
 
     @property
     def batch_shape(self) -> tuple[int, ...]:
@@ -66,11 +77,51 @@ class StateModel(Entity, abc.ABC):
         """The parameter `name`: the per-call one if given, else the constructor's."""
         self._check_parameters(parameters)
         if parameters is not None and name in parameters:
-            return parameters.get(name)
+            return self._checked(name, parameters.get(name))
         if self._parameters.get(name) is None:
             raise ValueError(f"{self.name}: parameter {name!r} was given neither at construction"
                              " nor per call")
-        return self._parameters[name]
+        value = self._parameters[name]
+        return value if is_concrete(value) else self._checked(name, value)
+
+    def _add_parameters(self, parameters: Mapping[str, Any]) -> None:
+        """Takes the constructor's `parameters`, checking the concrete ones now."""
+        for name, value in parameters.items():
+            if value is not None and is_concrete(value):
+                self._check_concrete(name, value)
+        self._parameters.update(parameters)
+
+    def _check_concrete(self, name: str, value: Any) -> None:
+        """A `ValueError` naming the parameter unless it is valid (see the class docstring)."""
+        array = np.asarray(value)
+        if not np.issubdtype(array.dtype, np.floating):
+            return
+        what = f"{self.name}: parameter {name!r}"
+        if name in self._LOGITS:
+            check_finite(what, array[array != -np.inf])
+            if array.ndim and np.any(np.all(array == -np.inf, axis=-1)):
+                raise ValueError(f"{what} must not be -inf along a whole last axis")
+        else:
+            check_finite(what, array, low=0.0 if name in self._SCALES else None, low_open=True)
+
+    def _checked(self, name: str, value: Any) -> Any:
+        """`value`, checked as the class docstring says: at once if it is concrete (a
+        `ValueError`), else in-graph (the checked tensor is returned). Non-floating values pass."""
+        if is_concrete(value):
+            self._check_concrete(name, value)
+            return value
+        tensor = tf.convert_to_tensor(value)
+        if not tensor.dtype.is_floating:
+            return value
+        if name in self._LOGITS:
+            valid = ~tf.math.is_nan(tensor) & (tensor < np.inf)
+            valid &= tf.reduce_any(tensor > -np.inf, -1, keepdims=True)
+            requirement = "free of NaN and +inf, and not -inf along a whole last axis"
+        elif name in self._SCALES:
+            valid, requirement = tf.math.is_finite(tensor) & (tensor > 0), "finite and > 0"
+        else:
+            valid, requirement = tf.math.is_finite(tensor), "finite"
+        return checked_in_graph(f"{self.name}: parameter {name!r}", tensor, valid, requirement)
 
     def _static_parameter(self, name: str) -> Any:
         """The constructor's parameter `name`, or None (e.g. to work out specs)."""

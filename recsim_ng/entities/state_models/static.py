@@ -124,6 +124,8 @@ class StaticTensor(_TensorDictionaryModel):
     `component_id` is the index of the chosen tensor.
     """
 
+    _LOGITS = frozenset({"logits"})
+
     def __init__(self, tensor_dictionary: Any = None, logits: Any = None,
                  batch_shape: Sequence[int] = (), return_component_id: bool = False,
                  name: str = "StaticTensorStateModel"):
@@ -146,6 +148,8 @@ class HierarchicalStaticTensor(_TensorDictionaryModel):
     axes as `cluster_assignments`. Every cluster must have a member in every batch element, or
     its probability would silently go to the others. `component_id` is the chosen tensor's index.
     """
+
+    _LOGITS = frozenset({"cluster_logits"})
 
     def __init__(self, tensor_dictionary: Any = None, cluster_assignments: Any = None,
                  cluster_logits: Any = None, batch_shape: Sequence[int] = (),
@@ -197,6 +201,8 @@ class GMMVector(StaticMixtureSameFamilyModel):
     `mixture_logits` is `[*P'', K]`, with `P`, `P'`, `P''` broadcasting to `batch_shape`.
     `component_id` is the index of the drawn component.
     """
+
+    _LOGITS = frozenset({"mixture_logits"})
 
     def __init__(self, batch_shape: Sequence[int] = (), mixture_logits: Any = None,
                  component_means: Any = None, component_scales: Any = None,

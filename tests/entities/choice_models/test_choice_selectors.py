@@ -11,7 +11,7 @@ import tensorflow as tf
 from recsim_ng.entities.choice_models import (
     ExponentialCascadeChoiceModel, IteratedMultinomialLogitChoiceModel, MultinomialLogitChoiceModel,
     MultinomialProportionalChoiceModel, PositionBasedClickModel, ProportionalCascadeChoiceModel,
-    geometric_examination)
+    StoppingIteratedMultinomialLogitChoiceModel, geometric_examination)
 from recsim_ng.lib import sampling
 
 SLATE_SIZE = 3
@@ -45,6 +45,10 @@ CASES = {
         lambda s, b: IteratedMultinomialLogitChoiceModel(SLATE_SIZE + 1, b, -0.5).choice(s)
         .get("choice"),
         list(itertools.product(range(SLATE_SIZE + 1), repeat=SLATE_SIZE + 1))),
+    "stopping_iterated_logit_longer_than_slate": (
+        lambda s, b: StoppingIteratedMultinomialLogitChoiceModel(SLATE_SIZE + 2, b, -0.5)
+        .choice(s).get("choice"),
+        list(itertools.product(range(SLATE_SIZE + 1), repeat=SLATE_SIZE + 2))),
     "proportional": (
         lambda s, b: MultinomialProportionalChoiceModel(b, min_normalizer=-1.0, no_click_mass=1.0)
         .choice(s).get("choice"),

@@ -110,7 +110,7 @@ def test_scaled_model_moments_per_user_and_defaults():
     identity = ControlledLinearScaledGaussianStateModel(2, batch_shape=[3])
     np.testing.assert_allclose(identity.next_state(Value(state=x), Value(input=u)).get("state"),
                                x + u)
-    with pytest.raises(ValueError, match="dim must be at least 1"):
+    with pytest.raises(ValueError, match="dim must be >= 1"):
         ControlledLinearScaledGaussianStateModel(0)
 
 

@@ -34,7 +34,7 @@ def test_window_keeps_each_user_apart_and_accepts_other_dtypes():
 
 
 def test_bad_lengths_and_inputs_are_rejected():
-    with pytest.raises(ValueError, match="history_length must be at least 1"):
+    with pytest.raises(ValueError, match="history_length must be >= 1"):
         FiniteHistoryStateModel(0, [2])
     model = FiniteHistoryStateModel(2, [2], batch_shape=[3])
     state = model.initial_state()
