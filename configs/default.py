@@ -1,6 +1,7 @@
 """Default run: the reference recommender simulation (see recsim_ng/examples/reference_network.py).
 
 Override any key on the command line, e.g. `--config.num_users=10000 --config.jit_compile=True`.
+Every key is checked (type and range, and that `output` can be written) before the run starts.
 """
 
 import ml_collections
@@ -16,4 +17,5 @@ def get_config() -> ml_collections.ConfigDict:
     config.num_docs = 100
     config.slate_size = 4
     config.output = ""  # Path of a .npz file to save the trajectory to; empty saves nothing.
+    config.overwrite = False  # Replace an existing `output` file (else the run is refused).
     return config

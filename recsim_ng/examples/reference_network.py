@@ -15,13 +15,15 @@ Four variables, all randomness in TFP distributions:
 
 from __future__ import annotations
 
+import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
 from recsim_ng.core import Network, Value, Variable
 from recsim_ng.core.variable import value
+from recsim_ng.lib.checks import check_finite, check_size
 from recsim_ng.lib.field_spec import FieldSpec
-from recsim_ng.lib.space import box, discrete
+from recsim_ng.lib.space import Space, box, discrete
 
 tfd = tfp.distributions
 
@@ -30,20 +32,25 @@ def reference_network(num_users: int, num_topics: int = 4, num_docs: int = 100,
                       slate_size: int = 4, step_size: float = 0.1, noise_scale: float = 0.1,
                       no_choice_logit: float = 0.0) -> Network:
     """The reference network for `num_users` users; see the module docstring."""
-    if not 1 <= slate_size <= num_docs:
-        raise ValueError(f"slate_size must be in [1, num_docs={num_docs}], got {slate_size}")
-    users, topics, docs, k = num_users, num_topics, num_docs, slate_size
+    users, topics, docs, k = (check_size(name, size) for name, size in (
+        ("num_users", num_users), ("num_topics", num_topics), ("num_docs", num_docs),
+        ("slate_size", slate_size)))
+    if k > docs:
+        raise ValueError(f"slate_size must be in [1, num_docs={docs}], got {k}")
+    check_finite("step_size", step_size, low=0.0, high=1.0)
+    check_finite("noise_scale", noise_scale, low=0.0, low_open=True)
+    check_finite("no_choice_logit", no_choice_logit)
 
     corpus = Variable("corpus", Value(doc_features=FieldSpec([docs, topics], tf.float32)))
     recommender = Variable("recommender", Value(
         scores=FieldSpec([users, docs], tf.float32),
-        slate=FieldSpec([users, k], tf.int32, space=discrete(docs))))
+        slate=FieldSpec([users, k], tf.int32, space=discrete(docs, distinct=True))))
     response = Variable("response", Value(
         choice=FieldSpec([users], tf.int32, space=discrete(k + 1))))
     user = Variable("user", Value(
         noise=FieldSpec([users, topics], tf.float32),
         interest=FieldSpec([users, topics], tf.float32, space=box()),
-        clicks=FieldSpec([users], tf.int32)))
+        clicks=FieldSpec([users], tf.int32, space=Space(0, np.inf, discrete=True))))
 
     corpus.initial_value = value(lambda: Value(
         doc_features=tfd.Sample(tfd.Uniform(-1.0, 1.0), [docs, topics])))

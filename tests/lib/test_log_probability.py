@@ -119,7 +119,8 @@ def test_missing_variable_or_nan_is_reported_by_name():
     level = data["state"].get("level").numpy()
     level[1, 2] = np.nan
     broken = {**data, "state": Value(**{**data["state"].as_dict, "level": level})}
-    with pytest.raises(ValueError, match=r"'state', field 'level': NaN at index \(1, 2\)"):
+    with pytest.raises(ValueError,
+                       match=r"'state', field 'level' must be finite, got nan at index \(1, 2\)"):
         log_probability(network, broken)
 
 

@@ -7,6 +7,8 @@ import tensorflow_probability as tfp
 
 from recsim_ng.core import Network, Value, Variable
 from recsim_ng.core.variable import value
+from recsim_ng.examples.random_walk import random_walk_network
+from recsim_ng.lib import memory
 from recsim_ng.lib.field_spec import FieldSpec
 from recsim_ng.lib.log_probability import log_probability
 from recsim_ng.lib.runtime import TFRuntime
@@ -22,6 +24,14 @@ def walk_network() -> Network:
     walk.initial_value = value(lambda: fields(tf.zeros(3)))
     walk.value = value(lambda previous: fields(previous.get("x")), [walk.previous])
     return Network([walk])
+
+
+def two_field_network() -> Network:
+    """Two float32 fields of 4 elements, drawn independently at every step."""
+    pair = Variable("pair", Value(a=FieldSpec([4], tf.float32), b=FieldSpec([4], tf.float32)))
+    pair.value = value(lambda: Value(a=tfd.Normal(tf.zeros(4), 1.0),
+                                     b=tfd.Normal(tf.zeros(4), 1.0)))
+    return Network([pair])
 
 
 NETWORK = walk_network()
@@ -71,3 +81,35 @@ def test_log_probability_accepts_a_variable_with_no_fields_first():
     network = Network([empty, walk])
     trajectory = TFRuntime(network).trajectory(3, seed=0)
     assert np.isfinite(log_probability(network, trajectory))
+
+
+# Lengths: refused before a run that int32 step indices or the memory could not hold.
+
+
+def test_a_zero_step_log_is_refused_naming_the_length():
+    empty = {"walk": Value(x=np.zeros([0, 3], np.float32), d=np.zeros([0, 3], np.float32),
+                           mood=np.zeros([0, 3], np.int32))}
+    with pytest.raises(ValueError, match="length"):
+        log_probability(NETWORK, empty)
+
+
+def test_a_length_past_int32_step_indices_is_refused_naming_length():
+    with pytest.raises(ValueError, match=r"length 2147483648 .*int32"):
+        TFRuntime(random_walk_network(2)).trajectory(2**31, seed=0)
+
+
+def test_a_trajectory_too_big_for_memory_is_refused_pointing_to_stream_and_fields():
+    runtime = TFRuntime(random_walk_network(1000))  # 4 kB a step: 2**31 - 1 steps are 8.6 TB.
+    with pytest.raises(ValueError, match=r"length 2147483647 needs .* TB.*memory.*"
+                       r"fields=.*TFRuntime\.stream"):
+        runtime.trajectory(2**31 - 1, seed=0)
+
+
+def test_the_memory_estimate_counts_only_the_kept_fields(monkeypatch):
+    network = two_field_network()  # a and b: 4 float32 each, 32 bytes a step.
+    monkeypatch.setattr(memory, "available_bytes", lambda: 10 * 32 * 2 - 1)
+    runtime = TFRuntime(network)
+    with pytest.raises(ValueError, match="length 10 needs"):
+        runtime.trajectory(10, seed=0)
+    kept = runtime.trajectory(10, seed=0, fields={"pair": ["a"]})
+    assert kept["pair"].get("a").shape == (10, 4)

@@ -1,6 +1,9 @@
 """Tests for trajectories on disk: `save_trajectory`, `load_trajectory`, `validate_trajectory`."""
 
+import io
 import re
+import tracemalloc
+import zipfile
 
 import numpy as np
 import pytest
@@ -9,6 +12,7 @@ import tensorflow_probability as tfp
 
 from recsim_ng.core import Network, Value, Variable
 from recsim_ng.core.variable import value
+from recsim_ng.lib import memory
 from recsim_ng.lib.field_spec import FieldSpec
 from recsim_ng.lib.runtime import TFRuntime
 from recsim_ng.lib.space import box, discrete
@@ -288,7 +292,7 @@ def test_nan_is_rejected_with_its_index(tmp_path):
     interest = _valid_arrays()["user"]["interest"]
     interest[3, 2, 1] = np.nan
     with pytest.raises(ValueError, match=_names("user", "interest", tmp_path / "log.npz")
-                       + r".*NaN at index \(3, 2, 1\)"):
+                       + r".*must be finite, got nan at index \(3, 2, 1\)"):
         _load_with(tmp_path, **{"user.interest": interest})
 
 
@@ -351,3 +355,208 @@ def test_object_arrays_are_refused_without_unpickling(tmp_path):
     with pytest.raises(ValueError):
         load_trajectory(path, _network())
     assert _unpickled == []
+
+
+# Infinities and empty trajectories.
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf])
+def test_infinity_is_rejected_with_its_index(tmp_path, bad):
+    interest = _valid_arrays()["user"]["interest"]
+    interest[1, 0, 1] = bad
+    with pytest.raises(ValueError, match=_names("user", "interest", tmp_path / "log.npz")
+                       + r".*must be finite, got -?inf at index \(1, 0, 1\)"):
+        _load_with(tmp_path, **{"user.interest": interest})
+
+
+def test_infinity_in_an_in_memory_trajectory_is_rejected():
+    arrays = _valid_arrays()
+    arrays["choice"]["score"][0, 2] = np.inf
+    with pytest.raises(ValueError, match=_names("choice", "score") + ".*must be finite"):
+        validate_trajectory(_network(), {name: Value(**fields) for name, fields in arrays.items()})
+
+
+def test_a_field_with_no_steps_is_rejected_naming_it(tmp_path):
+    with pytest.raises(ValueError, match=_names("choice", "score", tmp_path / "log.npz")
+                       + ".*no steps"):
+        _load_with(tmp_path, **{"choice.score": np.zeros([0, NUM_USERS], np.float32)})
+
+
+def test_an_in_memory_trajectory_with_no_steps_is_rejected():
+    empty = {name: Value(**{field: array[:0] for field, array in fields.items()})
+             for name, fields in _valid_arrays().items()}
+    with pytest.raises(ValueError, match=_names("user", "interest") + ".*no steps"):
+        validate_trajectory(_network(), empty)
+
+
+# Saving: atomic, never over an existing file unless asked.
+
+
+def test_saving_over_an_existing_file_is_refused_unless_asked(simulated, tmp_path):
+    network, trajectory = simulated
+    path = tmp_path / "run.npz"
+    path.write_bytes(b"earlier work")
+    with pytest.raises(FileExistsError, match=re.escape(str(path)) + ".*overwrite=True"):
+        save_trajectory(path, trajectory)
+    assert path.read_bytes() == b"earlier work"
+    save_trajectory(path, trajectory, overwrite=True)
+    np.testing.assert_array_equal(load_trajectory(path, network)["user"].get("interest"),
+                                  np.asarray(trajectory["user"].get("interest")))
+
+
+def test_a_save_that_fails_midway_leaves_the_existing_file_and_no_debris(simulated, tmp_path,
+                                                                         monkeypatch):
+    _, trajectory = simulated
+    path = tmp_path / "run.npz"
+    path.write_bytes(b"earlier work")
+
+    def fail_midway(file, **arrays):
+        file.write(b"PK half a zip")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np, "savez_compressed", fail_midway)
+    with pytest.raises(OSError, match="disk full"):
+        save_trajectory(path, trajectory, overwrite=True)
+    assert path.read_bytes() == b"earlier work"
+    assert [entry.name for entry in tmp_path.iterdir()] == ["run.npz"]
+
+
+def test_saving_into_a_missing_folder_fails_before_writing(simulated, tmp_path):
+    with pytest.raises(FileNotFoundError, match="nowhere"):
+        save_trajectory(tmp_path / "nowhere" / "run.npz", simulated[1])
+
+
+# Corrupt and hostile archives: refused by their headers, before any data is decompressed.
+
+
+def _npy_header(shape, dtype):
+    """The bytes of a version 1.0 `.npy` header for `shape` and `dtype`."""
+    buffer = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buffer, {"descr": np.lib.format.dtype_to_descr(
+        np.dtype(dtype)), "fortran_order": False, "shape": tuple(shape)})
+    return buffer.getvalue()
+
+
+def _write_members(path, members):
+    """Writes `{name: bytes}` as a deflated zip, bypassing numpy."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+def _valid_members(**changes):
+    """`_valid_arrays()` as `.npy` member bytes, with `changes` ({"variable/field.npy": bytes})."""
+    members = {}
+    for name, fields in _valid_arrays().items():
+        for field, array in fields.items():
+            buffer = io.BytesIO()
+            np.lib.format.write_array(buffer, array)
+            members[f"{name}/{field}.npy"] = buffer.getvalue()
+    members.update(changes)
+    return members
+
+
+def test_truncated_archive_is_a_value_error_naming_the_file(simulated, tmp_path):
+    path = tmp_path / "run.npz"
+    save_trajectory(path, simulated[1])
+    path.write_bytes(path.read_bytes()[:-40])
+    with pytest.raises(ValueError, match=re.escape(str(path))):
+        load_trajectory(path, _network())
+
+
+def test_a_file_that_is_not_a_zip_is_a_value_error_naming_the_file(tmp_path):
+    path = tmp_path / "run.npz"
+    path.write_bytes(b"not a zip at all" * 10)
+    with pytest.raises(ValueError, match=re.escape(str(path))):
+        load_trajectory(path, _network())
+
+
+def test_flipped_data_byte_fails_the_checksum_and_names_the_file(tmp_path):
+    path = tmp_path / "run.npz"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:  # Data bytes stay in place.
+        for name, data in _valid_members().items():
+            archive.writestr(name, data)
+    raw = bytearray(path.read_bytes())
+    raw[raw.index(_valid_arrays()["choice"]["score"].tobytes())] ^= 0x01
+    path.write_bytes(bytes(raw))
+    with pytest.raises(ValueError, match=re.escape(str(path)) + ".*'choice/score'"):
+        load_trajectory(path, _network())
+
+
+def test_member_that_is_not_an_npy_array_is_named(tmp_path):
+    path = _write_members(tmp_path / "log.npz",
+                          _valid_members(**{"choice/score.npy": b"just some bytes"}))
+    with pytest.raises(ValueError, match=re.escape(str(path)) + ".*'choice/score'.*npy"):
+        load_trajectory(path, _network())
+
+
+def test_zip_bomb_with_a_wrong_step_shape_is_refused_before_decompressing(tmp_path):
+    steps = 2**22  # 2**22 x 8 float32 zeros: 128 MiB that deflate to about 130 kB.
+    path = tmp_path / "bomb.npz"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in _valid_members().items():
+            if name != "choice/score.npy":
+                archive.writestr(name, data)
+        with archive.open("choice/score.npy", "w", force_zip64=True) as member:
+            member.write(_npy_header([steps, 8], np.float32))
+            chunk = bytes(2**20)
+            for _ in range(steps * 8 * 4 // len(chunk)):
+                member.write(chunk)
+    assert path.stat().st_size < 2**20
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=_names("choice", "score", path)
+                           + r".*step shape \(8,\)"):
+            load_trajectory(path, _network())
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**24, f"{peak} bytes allocated: the bomb was decompressed"
+
+
+def test_header_claiming_more_data_than_the_member_holds_is_refused(tmp_path):
+    header = _npy_header([2**40, NUM_USERS], np.float32)  # 12 TiB claimed by a few bytes.
+    path = _write_members(tmp_path / "log.npz",
+                          _valid_members(**{"choice/score.npy": header + bytes(64)}))
+    with pytest.raises(ValueError, match=re.escape(str(path)) + ".*'choice/score'.*header"):
+        load_trajectory(path, _network())
+
+
+def test_fields_of_different_lengths_are_refused_from_their_headers(tmp_path):
+    header = _npy_header([STEPS + 1, NUM_USERS], np.float32)
+    path = _write_members(tmp_path / "log.npz", _valid_members(**{
+        "choice/score.npy": header + bytes((STEPS + 1) * NUM_USERS * 4)}))
+    with pytest.raises(ValueError, match=r"different numbers of steps.*choice\.score.*6"):
+        load_trajectory(path, _network())
+
+
+def test_archive_larger_than_the_available_memory_is_refused(simulated, tmp_path, monkeypatch):
+    path = tmp_path / "run.npz"
+    save_trajectory(path, simulated[1])
+    monkeypatch.setattr(memory, "available_bytes", lambda: 100)
+    with pytest.raises(ValueError, match=re.escape(str(path)) + ".*memory"):
+        load_trajectory(path, _network())
+
+
+def test_object_array_is_refused_from_its_header(tmp_path):
+    header = _npy_header([STEPS, NUM_USERS], object)
+    path = _write_members(tmp_path / "log.npz",
+                          _valid_members(**{"choice/score.npy": header + b"\x80\x04junk"}))
+    with pytest.raises(ValueError, match=re.escape(str(path)) + ".*'choice/score'.*objects"):
+        load_trajectory(path, _network())
+
+
+def test_fortran_ordered_arrays_load_equal(tmp_path):
+    arrays = _valid_arrays()
+    arrays["user"]["interest"] = np.asfortranarray(arrays["user"]["interest"])
+    loaded = load_trajectory(_write(tmp_path / "log.npz", arrays), _network())
+    np.testing.assert_array_equal(loaded["user"].get("interest"),
+                                  _valid_arrays()["user"]["interest"])
+
+
+def test_a_saved_file_gets_the_permissions_of_any_new_file(simulated, tmp_path):
+    plain = tmp_path / "plain"
+    plain.write_bytes(b"")
+    save_trajectory(tmp_path / "run.npz", simulated[1])
+    assert (tmp_path / "run.npz").stat().st_mode == plain.stat().st_mode
