@@ -8,7 +8,8 @@ import tensorflow as tf
 
 from recsim_ng.core import Network, NetworkValue, Value
 from recsim_ng.core.value import flatten_network_value, unflatten_network_value
-from recsim_ng.lib import seeds
+from recsim_ng.lib import memory, seeds, value_checks
+from recsim_ng.lib.field_spec import FieldSpec
 from recsim_ng.lib.sampling import FieldResolver, LogProbs, mismatch
 from recsim_ng.lib.trajectory_io import validate_trajectory
 
@@ -51,6 +52,8 @@ class TFRuntime:
     def __init__(self, network: Network, jit_compile: bool = False,
                  record_log_probs: bool = False, inputs: Sequence[str] = ()):
         self._network = network
+        for variable in network.variables:  # A plain core FieldSpec() checks as ours does.
+            variable.specialize_field_specs(FieldSpec)
         self._names = tuple(v.name for v in network.variables)
         self._record = record_log_probs
         for name in inputs:
@@ -90,10 +93,14 @@ class TFRuntime:
         (time-stacked, any subset of variables and fields): the simulation is conditioned on
         them, i.e. they replace the draws and are scored when log-probs are recorded, while the
         other fields are simulated given them. With `seed=None` nothing may be drawn: every
-        random field must be observed. Deterministic fields are always computed; with concrete
-        data and `check_observed`, an observed one that differs from the computed values is an
-        error naming it (turn the check off for latent values at steps where their field is not
-        drawn, as HMC states have). `observed` excludes `starting_value`.
+        random field must be observed. Deterministic fields are always computed. With
+        `check_observed`, an impossible log is an error naming the variable and field: values
+        not finite or outside the field's `Space`, or an observed deterministic field that
+        differs from the computed values. Eagerly it is a `ValueError`; inside a `tf.function`,
+        a `tf.debugging` assertion that fails when the function runs; XLA drops assertions, so
+        there every recorded log-prob is -inf instead. Turn the check off for latent values
+        (HMC states may leave a field's space, and hold values at steps where their field is
+        not drawn). `observed` excludes `starting_value`.
         """
         if not isinstance(length, int) or length < 1:
             raise ValueError(f"trajectory length must be a positive int, got {length!r}")
@@ -101,17 +108,19 @@ class TFRuntime:
             raise ValueError("give either starting_value or observed: both would set step 0")
         start = self._flat_start(starting_value)
         logged = self._flat_observed(observed, length)
+        problems = (value_checks.logged_value_problems(self._network, logged)
+                    if check_observed else [])
+        logged = value_checks.enforced(problems, logged)
         kept = self._selected(fields)
+        memory.check_trajectory_length(length, [self._network.variable(name).spec.as_dict[field]
+                                                for name, names in kept for field in names])
         run_seed = None if seed is None else seeds.as_seed(seed)
         values, log_probs, mismatches = self._run("_trajectory", length, run_seed, start, logged,
                                                   kept)
-        if check_observed and tf.executing_eagerly():
-            for name, by_field in mismatches.items():
-                for field, distance in by_field.items():
-                    if distance > 1.0:
-                        raise ValueError(
-                            f"observed variable {name!r}, field {field!r}: the logged values"
-                            " differ from what the network computes (the field is deterministic)")
+        if check_observed:
+            differences = value_checks.mismatch_problems(mismatches)
+            values, log_probs = value_checks.enforced(differences, (values, log_probs))
+            log_probs = value_checks.masked(log_probs, problems + differences)
         return Trajectory(unflatten_network_value(values), unflatten_network_value(log_probs))
 
     def execute(self, num_steps: int, seed: seeds.Seed,

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import Mapping, NamedTuple, Sequence
 
+import numpy as np
 import tensorflow as tf
 
 from recsim_ng.core import Network, Value
-from recsim_ng.lib import seeds
+from recsim_ng.lib import seeds, value_checks
 from recsim_ng.lib.runtime import SimulationState, TFRuntime
 from recsim_ng.rl.specs import FieldRef, field_spec
 
@@ -49,6 +50,10 @@ class EpisodeRunner(tf.Module):
         self._runtime = TFRuntime(network, jit_compile=jit_compile, inputs=(action,))
         self._action = action
         self._action_field = action_field or _only_field(network, action)
+        self._action_spec = field_spec(network, (action, self._action_field))
+        self._allowed = tf.function(  # One call rather than a dozen ops when stepped eagerly.
+            lambda actions: value_checks.possible(self._action_spec, actions, batch_dims=1),
+            autograph=False)
         self._observed = _resolve(network, observation)
         self._shared = _resolve(network, shared_observation or {})
         self._reward, self._done = reward, done
@@ -106,7 +111,27 @@ class EpisodeRunner(tf.Module):
                            tf.constant(True))
 
     def step(self, action: tf.Tensor) -> EpisodeStep:
-        """One step with `action` (`[num_users, ...]`) fed into the action variable."""
+        """One step with `action` (`[num_users, ...]`) fed into the action variable.
+
+        An action that is not finite or lies outside the action field's `Space` (an index past
+        the candidates, a slate repeating one) is refused before the state changes: eagerly a
+        `ValueError` naming the users, in a graph an assertion that fails when it runs. XLA
+        drops assertions, so a step compiled into the caller's XLA function runs, and the users
+        whose action was refused get a NaN reward, which no valid step gives.
+        """
+        action = tf.convert_to_tensor(action)
+        allowed = self._allowed(action)
+        refused = (f"users {np.flatnonzero(~allowed.numpy()).tolist()}"
+                   if tf.executing_eagerly() else "some users")
+        problem = value_checks.Problem(
+            f"action variable {self._action!r}, field {self._action_field!r}: values not finite"
+            f" or outside the action space {self._action_spec.space} for {refused}",
+            ~tf.reduce_all(allowed))
+        with tf.control_dependencies(value_checks.assertions([problem])):
+            return self._advance(action, allowed)
+
+    def _advance(self, action: tf.Tensor, allowed: tf.Tensor) -> EpisodeStep:
+        """The step itself; users whose action is not `allowed` get a NaN reward."""
         state = SimulationState({name: Value(**{f: v.value() for f, v in fields.items()})
                                  for name, fields in self._state.items()},
                                 self._run_seed.value(), self._step.value())
@@ -118,6 +143,7 @@ class EpisodeRunner(tf.Module):
         finished = self._finished.assign(was_finished | done)
         reward = tf.cast(after.value[self._reward[0]].get(self._reward[1]), tf.float32)
         reward = tf.where(was_finished, tf.zeros_like(reward), reward)
+        reward = tf.where(allowed, reward, tf.fill(tf.shape(reward), float("nan")))
         return EpisodeStep(self._observation(after.value), reward, finished, tf.constant(False))
 
     def _episode_seed(self) -> tf.Tensor:

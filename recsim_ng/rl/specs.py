@@ -68,7 +68,8 @@ def _bounds(space: Space, shape: tuple[int, ...], dtype: np.dtype) -> tuple[np.n
 
 
 def to_tensor_spec(spec: FieldSpec, ref: FieldRef, num_users: int | None) -> tf.TensorSpec:
-    """A TF-Agents spec of one user's value: a `BoundedTensorSpec` when the field has a `Space`."""
+    """A TF-Agents spec of one user's value: a `BoundedTensorSpec` when the field has a `Space`
+    (which cannot say `distinct`: the environment refuses a repeated value itself)."""
     from tf_agents.specs import tensor_spec  # pylint: disable=import-outside-toplevel
 
     shape, dtype = item_shape(spec, ref, num_users), _dtype(spec, ref)
@@ -83,10 +84,13 @@ def to_gym_space(spec: FieldSpec, ref: FieldRef, num_users: int | None) -> gymna
     """A Gymnasium space of one user's value.
 
     Booleans become `MultiBinary`, bounded integers `Discrete` (scalars) or `MultiDiscrete`
-    (offset by `start`), and
+    (offset by `start`; `DistinctMultiDiscrete` where the `Space` is `distinct`), and
     everything else a `Box`, unbounded where the field has no `Space`.
     """
     from gymnasium import spaces  # pylint: disable=import-outside-toplevel
+
+    from recsim_ng.rl.gym_spaces import (  # pylint: disable=import-outside-toplevel
+        DistinctMultiDiscrete)
 
     shape, dtype = item_shape(spec, ref, num_users), _dtype(spec, ref)
     np_dtype = dtype.as_numpy_dtype
@@ -100,6 +104,12 @@ def to_gym_space(spec: FieldSpec, ref: FieldRef, num_users: int | None) -> gymna
     low, high = _bounds(spec.space, shape, np_dtype)
     if dtype.is_integer and not shape:
         return spaces.Discrete(int(high - low + 1), start=int(low))
+    if dtype.is_integer and spec.space.distinct:
+        if np.ptp(low) or np.ptp(high):
+            raise ValueError(f"variable {ref[0]!r}, field {ref[1]!r}: a distinct space needs"
+                             " the same bounds for every entry")
+        return DistinctMultiDiscrete(int(high.flat[0] - low.flat[0] + 1), shape, np_dtype,
+                                     int(low.flat[0]))
     if dtype.is_integer:
         return spaces.MultiDiscrete(high - low + 1, dtype=np_dtype, start=low)
     return spaces.Box(low, high, shape, np_dtype)

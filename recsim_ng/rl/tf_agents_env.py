@@ -30,7 +30,9 @@ class TFAgentsEnvironment(tf_environment.TFEnvironment):
 
     The action spec is the per-user spec of the action variable's field; the observation spec
     is `{variable: {field: spec}}` for the selected fields; specs derive from the network's
-    `FieldSpec`s (bounded where a field has a `Space`). See `EpisodeRunner` for the arguments.
+    `FieldSpec`s (bounded where a field has a `Space`). See `EpisodeRunner` for the arguments,
+    and `EpisodeRunner.step` for how an action outside its space is refused (an error, or under
+    XLA a NaN reward; never clamped).
     A new environment stands at the first step of episode 0 of `seed`; `reset` starts the next.
     `checkpoint_state` is a `tf.Module` holding every variable of the environment's state, for
     `tf.train.Checkpoint`: restoring it resumes the episodes exactly where they were.
@@ -99,13 +101,20 @@ class TFAgentsEnvironment(tf_environment.TFEnvironment):
 def validate_environment(env: TFAgentsEnvironment, episodes: int = 1,
                          max_steps: int = 10_000) -> int:
     """TF-Agents' `validate_py_environment` for a batched TF environment: steps `env` with
-    TF-Agents' `RandomTFPolicy` until `episodes` episodes of all users have ended (or
-    `max_steps` steps), checking every time step against the time step spec (shapes, dtypes
-    and bounds) with TF-Agents' own array-spec checker. Returns the number of steps taken;
-    raises `ValueError` naming the first mismatch."""
+    TF-Agents' `RandomTFPolicy` (uniform slates of distinct candidates, `RandomSlatePolicy`,
+    where the action's `Space` is `distinct`) until `episodes` episodes of all users have
+    ended (or `max_steps` steps), checking every time step against the time step spec (shapes,
+    dtypes and bounds) with TF-Agents' own array-spec checker. Returns the number of steps
+    taken; raises `ValueError` naming the first mismatch."""
+    from recsim_ng.rl.agents.random_policy import (  # pylint: disable=import-outside-toplevel
+        RandomSlatePolicy)  # (The agents import this module.)
+
     spec = array_spec.add_outer_dims_nest(tensor_spec.to_nest_array_spec(env.time_step_spec()),
                                           (env.batch_size,))
-    policy = random_tf_policy.RandomTFPolicy(env.time_step_spec(), env.action_spec())
+    space = field_spec(env._runner.network, env._runner.action_ref).space
+    random = (RandomSlatePolicy if space is not None and space.distinct
+              else random_tf_policy.RandomTFPolicy)
+    policy = random(env.time_step_spec(), env.action_spec())
     time_step, ended, steps = env.reset(), 0, 0
     while ended < episodes and steps < max_steps:
         arrays = tf.nest.map_structure(lambda tensor: tensor.numpy(), time_step)

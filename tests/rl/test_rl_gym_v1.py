@@ -11,6 +11,7 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 from recsim_ng.rl.gym_env import GymVectorEnv
+from recsim_ng.rl.gym_spaces import DistinctMultiDiscrete
 from recsim_ng.rl.gym_registration import V1_GYM_IDS, register_v1_environments
 
 EVOLUTION = "recsim_ng/InterestEvolution-v1"
@@ -41,8 +42,8 @@ def _reward_ok(env_id: str, reward: float) -> bool:
 def test_passes_check_env(env_id):
     env = gymnasium.make(env_id)
     settings = V1_GYM_IDS[env_id]
-    assert env.action_space == gymnasium.spaces.MultiDiscrete(
-        [settings.num_candidates] * settings.slate_size, dtype=np.int32)
+    assert env.action_space == DistinctMultiDiscrete(
+        settings.num_candidates, (settings.slate_size,), dtype=np.int32)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         check_env(env.unwrapped, skip_render_check=True)
@@ -56,7 +57,7 @@ def test_random_episode_ends_with_v1_rewards(env_id):
     env = gymnasium.make(env_id)
     observation, _ = env.reset(seed=0)
     assert env.observation_space.contains(observation)
-    # MultiDiscrete samples may repeat a candidate within a slate; v1 accepts such slates too.
+    # Slates of distinct candidates: unlike v1, the environments refuse a repeated one.
     env.action_space.seed(0)
     for steps in range(1, MAX_STEPS + 1):
         observation, reward, terminated, truncated, _ = env.step(env.action_space.sample())

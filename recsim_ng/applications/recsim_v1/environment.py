@@ -6,7 +6,8 @@ variables, at step t >= 1:
 - `slate` (`[num_users, slate_size]` int32): the agent's action, chosen after seeing step t-1's
   observation, as indices into step t-1's candidates. Fed through `TFRuntime(inputs=("slate",))`,
   or drawn uniformly (distinct candidates, in random order) with `uniform_random_slate=True`.
-  As in v1, a fed slate may repeat a candidate.
+  Unlike v1, a slate must not repeat a candidate: its space says so, and the RL adapters and
+  log-probabilities refuse one that does.
 - `response`: the user's response to that slate, given the user state of step t-1; `choice` is
   the clicked slate position, or `slate_size` for no click.
 - `user_state` (hidden): the user after the transition that response causes.
@@ -172,8 +173,9 @@ def uniform_slate_distribution(num_users: int, num_candidates: int,
 
 
 def slate_spec(num_users: int, num_candidates: int, slate_size: int) -> ValueSpec:
-    """The action: `slate`, indices into the candidate set."""
-    return Value(slate=FieldSpec([num_users, slate_size], tf.int32, discrete(num_candidates)))
+    """The action: `slate`, distinct indices into the candidate set."""
+    return Value(slate=FieldSpec([num_users, slate_size], tf.int32,
+                                 discrete(num_candidates, distinct=True)))
 
 
 def reward_spec(num_users: int) -> ValueSpec:
