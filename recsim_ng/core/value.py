@@ -139,6 +139,11 @@ ValueSpec = Value  # A `Value` whose leaves are `FieldSpec`s.
 class FieldSpec:
     """Accepts any value; framework-specific subclasses check types and shapes.
 
+    A runtime replaces a plain `FieldSpec()` by its framework's (see
+    `Variable.specialize_field_specs`): under the TensorFlow runtimes it is
+    `recsim_ng.lib.field_spec.FieldSpec()`, which converts values to tensors and learns their
+    dtype and shape.
+
     `check_value` may learn from the values it sees (the TensorFlow spec learns static shapes);
     `invariant` reports what it learned so a runtime can declare loop shapes.
     """

@@ -128,6 +128,12 @@ class Variable:
             return val
         return Value(**{name: specs[name].sanitize(leaf, name) for name, leaf in fields.items()})
 
+    def specialize_field_specs(self, field_spec_type: type[FieldSpec]) -> None:
+        """Replaces every plain `FieldSpec()` of the spec (not its subclasses) by
+        `field_spec_type()`: how a runtime gives such fields its framework's checks."""
+        self._spec = self._spec.map(
+            lambda spec: field_spec_type() if type(spec) is FieldSpec else spec)
+
     def invariants(self) -> Value:
         """Each field spec's `invariant()`."""
         return self._spec.map(lambda field_spec: field_spec.invariant())

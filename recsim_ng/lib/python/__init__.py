@@ -1,0 +1,1 @@
+"""RecSim NG's path for its eager runtime; see docs/migrating_from_recsim_ng.md."""
