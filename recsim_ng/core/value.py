@@ -8,6 +8,7 @@ from typing import Any, Callable, Iterator, Mapping
 import numpy as np
 
 FieldValue = Any
+Config = Mapping[str, Any]  # An entity's settings by name.
 
 
 class Value:

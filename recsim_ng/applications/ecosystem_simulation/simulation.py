@@ -17,25 +17,12 @@ import tensorflow as tf
 from recsim_ng.applications.ecosystem_simulation.corpus import ViableCorpus
 from recsim_ng.applications.ecosystem_simulation.metrics import UtilityAsRewardMetrics
 from recsim_ng.applications.ecosystem_simulation.recommender import MyopicRecommender
-from recsim_ng.applications.ecosystem_simulation.user import ClusteredNormalUserCoreDispersion
+from recsim_ng.applications.ecosystem_simulation.user import (ClusteredNormalUserCoreDispersion,
+                                                              init_random_provider_clusters)
 from recsim_ng.core import Network
 from recsim_ng.lib import seeds
 from recsim_ng.lib.runtime import TFRuntime
 from recsim_ng.stories.recommendation import recs_story
-
-
-def init_random_provider_clusters(provider_disp: float = 64.0, provider_fan_out: int = 2,
-                                  num_provider_clusters: int = 40, num_topics: int = 2,
-                                  seed: int = 0) -> np.ndarray:
-    """Provider means `[clusters * fan_out, topics]`, float32, each cluster's providers adjacent.
-
-    Cluster centres ~ N(0, provider_disp I); each provider ~ N(its centre, 0.5 I).
-    """
-    rng = np.random.default_rng(seed)
-    centres = np.sqrt(provider_disp) * rng.standard_normal((num_provider_clusters, num_topics))
-    offsets = np.sqrt(0.5) * rng.standard_normal(
-        (num_provider_clusters * provider_fan_out, num_topics))
-    return (np.repeat(centres, provider_fan_out, axis=0) + offsets).astype(np.float32)
 
 
 def create_viable_provider_simulation_network(

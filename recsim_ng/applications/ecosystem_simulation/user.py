@@ -19,7 +19,7 @@ from recsim_ng.core import Value, ValueSpec
 from recsim_ng.entities.choice_models import (MultinomialLogitChoiceModel, TargetPointSimilarity,
                                               get_chosen)
 from recsim_ng.entities.recommendation import Config, User
-from recsim_ng.lib.checks import check_finite
+from recsim_ng.lib.checks import check_finite, check_size
 from recsim_ng.lib.field_spec import FieldSpec
 from recsim_ng.lib.space import box
 
@@ -109,3 +109,21 @@ class ClusteredNormalUserCoreDispersion(ClusteredNormalUser):
 
     def _component_scales(self) -> tf.Tensor:
         return self._user_stddev / (1.0 + tf.norm(self._provider_means, axis=-1))
+
+
+def init_random_provider_clusters(provider_disp: float = 64.0, provider_fan_out: int = 2,
+                                  num_provider_clusters: int = 40, num_topics: int = 2,
+                                  seed: int = 0) -> np.ndarray:
+    """Provider means `[clusters * fan_out, topics]`, float32, each cluster's providers adjacent.
+
+    Cluster centres ~ N(0, provider_disp I); each provider ~ N(its centre, 0.5 I).
+    """
+    check_finite("provider_disp", provider_disp, low=0.0)
+    for name, size in (("provider_fan_out", provider_fan_out),
+                       ("num_provider_clusters", num_provider_clusters), ("num_topics", num_topics)):
+        check_size(name, size)
+    rng = np.random.default_rng(seed)
+    centres = np.sqrt(provider_disp) * rng.standard_normal((num_provider_clusters, num_topics))
+    offsets = np.sqrt(0.5) * rng.standard_normal(
+        (num_provider_clusters * provider_fan_out, num_topics))
+    return (np.repeat(centres, provider_fan_out, axis=0) + offsets).astype(np.float32)

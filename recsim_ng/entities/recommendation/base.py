@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import abc
-from typing import Any, Mapping
+from typing import Any
 
 from recsim_ng.core import Value, ValueSpec
+from recsim_ng.core.value import Config
 from recsim_ng.lib.entity import Entity
-
-Config = Mapping[str, Any]
 
 
 class ConfiguredEntity(Entity):

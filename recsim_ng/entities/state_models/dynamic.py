@@ -14,6 +14,9 @@ import tensorflow_probability as tfp
 from recsim_ng.core import Value, ValueSpec
 from recsim_ng.entities.state_models.state import (LinearOpCtor, StateModel, check_batch_shape,
                                                    gather_per_element)
+# RecSim NG's path for the switching models, which live in `switching`.
+from recsim_ng.entities.state_models.switching import (  # pylint: disable=unused-import
+    NoOPOrContinueStateModel, ResetOrContinueStateModel, SwitchingDynamicsStateModel)
 from recsim_ng.lib import space
 from recsim_ng.lib.checks import check_size
 from recsim_ng.lib.field_spec import FieldSpec
