@@ -11,8 +11,10 @@ near-ties.
 TFP distributions draw through TFP's `samplers` module; `exact_sampling()` routes those calls to
 the functions here (and TFP's CPU-specialised gamma, Poisson and binomial kernels to its portable
 rejection samplers, with the gamma sampler's XLA-only log-space variant switched off) while a
-network's draws are built. Distributions that call TensorFlow's random
-kernels directly (TFP 0.23: `TruncatedNormal`) keep their own, mode-dependent draws.
+network's draws are built. Samplers' salts are folded into their seeds as TFP 0.23 folds them
+(TFP 0.25 folds them differently), so a seed draws the same on either release. Distributions that
+call TensorFlow's random kernels directly (TFP 0.23: `TruncatedNormal`) keep their own,
+mode-dependent draws.
 
 Inside `sharded_draws(first_user, local_users, replicated)` every draw is taken as a block of users
 `[first_user, first_user + local_users)` of the draw for all users: element k of the local draw
@@ -25,6 +27,7 @@ shard.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import threading
 from typing import Any, Callable, Iterator, Sequence
 
@@ -245,6 +248,18 @@ def _first_above(cumulative: tf.Tensor, targets: tf.Tensor) -> tf.Tensor:
     return tf.where(total[..., 0] > 0, tf.minimum(index, last_possible), cumulative.shape[-1] - 1)
 
 
+def sanitize_seed(seed: Any, salt: str | None = None, name: str | None = None) -> Any:
+    """As TFP's `sanitize_seed`, folding a stateless seed's salt in as TFP 0.23 does: the salt's
+    whole SHA-512 hash (TFP 0.25 folds in the hash modulo 2^31 - 1)."""
+    if callable(seed):  # e.g. a SeedStream.
+        seed = seed()
+    if salt is None or samplers.is_stateful_seed(seed):
+        return _tfp_samplers["sanitize_seed"](seed, salt=salt, name=name)
+    with tf.name_scope(name or "sanitize_seed"):
+        hashed = int(hashlib.sha512(salt.encode("utf-8")).hexdigest(), 16)
+        return _tfp_samplers["fold_in"](_tfp_samplers["sanitize_seed"](seed), hashed)
+
+
 def split_seed(seed: Any, n: Any = 2, salt: str | None = None,
                name: str | None = None) -> Any:
     """As TFP's `split_seed`: `n` seeds from the seed's Philox words."""
@@ -303,7 +318,8 @@ def _never_xla() -> bool:
 
 _REPLACEMENTS: dict[str, Callable[..., Any]] = {
     "uniform": uniform, "normal": normal, "categorical": categorical, "split_seed": split_seed,
-    "fold_in": fold_in, "get_integer_seed": get_integer_seed, "shuffle": shuffle, "gamma": gamma}
+    "fold_in": fold_in, "get_integer_seed": get_integer_seed, "shuffle": shuffle, "gamma": gamma,
+    "sanitize_seed": sanitize_seed}
 _tfp_samplers = {name: getattr(samplers, name) for name in _REPLACEMENTS}
 _tfp_implementation_selecting = implementation_selection.implementation_selecting
 _tfp_is_xla = implementation_selection.is_xla
