@@ -84,14 +84,18 @@ def _as_dtype_of(distribution: tfd.Distribution, logged: Any, variable: Variable
 
 
 def mismatch(computed: tf.Tensor, logged: tf.Tensor) -> tf.Tensor:
-    """How far `computed` is from `logged`: for floats max |c - l| / (1e-5 + 1e-4 |l|), so above
-    1 means beyond float rounding; for integers and booleans 2 if any element differs, else 0."""
+    """How far `computed` is from `logged`: for floats max |c - l| / (1e-4 + 1e-3 max |l|), so
+    above 1 means beyond float rounding, measured on the field's scale (rounding follows the
+    size of the operands, not of the result) and allowing for what accumulates over a run and
+    differs between graph mode, XLA and TensorFlow releases; for integers and booleans 2 if any
+    element differs, else 0."""
     computed, logged = tf.convert_to_tensor(computed), tf.convert_to_tensor(logged)
     if not computed.dtype.is_floating:
         return 2.0 * tf.cast(tf.reduce_any(computed != tf.cast(logged, computed.dtype)),
                              tf.float32)
     computed, logged = tf.cast(computed, tf.float32), tf.cast(logged, tf.float32)
-    return tf.reduce_max(tf.abs(computed - logged) / (1e-5 + 1e-4 * tf.abs(logged)))
+    scale = tf.maximum(tf.reduce_max(tf.abs(logged)), 0.0)  # 0, not -inf, for no elements
+    return tf.reduce_max(tf.abs(computed - logged)) / (1e-4 + 1e-3 * scale)
 
 
 class FieldResolver:
