@@ -10,9 +10,11 @@ setuptools.setup(
     long_description_content_type="text/markdown",
     packages=setuptools.find_packages(include=["recsim_ng", "recsim_ng.*"]),
     python_requires=">=3.11,<3.12",
+    # TFP 0.23 with TensorFlow 2.15 (and numpy < 2) is the pinned stack (constraints.txt); CI also
+    # tests the core and library on the newest releases (scripts/test_latest.sh).
     install_requires=[
-        "tensorflow-probability~=0.23.0",
-        "numpy<2",
+        "tensorflow-probability>=0.23.0",
+        "numpy",
         "absl-py",
         "ml-collections",
     ],

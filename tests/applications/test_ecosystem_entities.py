@@ -119,7 +119,7 @@ def test_users_choose_the_closest_document_when_no_choice_is_impossible():
     choice = user.next_response(Value(user_interests=interests), slate).get("choice")
     probs = choice.probs_parameter().numpy()
     np.testing.assert_array_equal(probs[:, 3], [0, 0])  # The no-choice option, index K.
-    assert probs[0, 1] > 1 - 1e-8 and probs[1, 2] > 1 - 1e-8
+    np.testing.assert_allclose([probs[0, 1], probs[1, 2]], [1.0, 1.0], rtol=0, atol=1e-7)
     draws = choice.sample(1000, seed=[5, 6])
     np.testing.assert_array_equal(draws, np.tile([1, 2], [1000, 1]))
 

@@ -204,6 +204,11 @@ class RNNCellStateModel(StateModel):
         output, _ = self._call_cell(tf.zeros([1, input_size], dtype), tf.zeros([1, state_size],
                                                                                 dtype))
         self._output_size = output.shape[-1]
+        # Keras 3 layers (tf.keras from TensorFlow 2.16) are not tf.Modules: their weights wrap
+        # tf.Variables this module would not find. Held here, they are trainable variables.
+        if not isinstance(rnn_cell, tf.Module):
+            self._cell_variables = [v if isinstance(v, tf.Variable) else v.value
+                                    for v in getattr(rnn_cell, "trainable_variables", ())]
 
     def initial_state(self, parameters: Value | None = None) -> Value:
         self._check_parameters(parameters)

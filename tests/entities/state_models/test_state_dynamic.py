@@ -164,7 +164,8 @@ def test_markov_per_user_kernels_and_rows_summing_to_one():
 def test_rnn_cell_state_is_the_cell_applied_per_element(resolve, batch_shape):
     cell = tf.keras.layers.GRUCell(4)
     model = RNNCellStateModel(cell, input_size=2, state_size=4, batch_shape=batch_shape)
-    assert {id(v) for v in model.trainable_variables} == {id(v) for v in cell.trainable_variables}
+    assert {id(v) for v in model.trainable_variables} == {  # Keras 3 wraps a tf.Variable.
+        id(v if isinstance(v, tf.Variable) else v.value) for v in cell.trainable_variables}
     state, _ = resolve(model.initial_state(), model.specs())
     zero_output, zero_state = cell(tf.zeros([1, 2]), tf.zeros([1, 4]))
     np.testing.assert_allclose(state.get("state"),
