@@ -166,3 +166,10 @@ def test_static_story_responds_once_to_all_available_documents():
 def test_missing_config_key_is_named():
     with pytest.raises(KeyError, match="ToyRecommender needs config key 'slate_size'"):
         ToyRecommender({"num_users": 1, "num_docs": 2})
+
+
+@pytest.mark.parametrize("key, size", [("num_users", 0), ("num_docs", -3), ("slate_size", 2.0)])
+def test_a_config_size_that_is_not_a_positive_int_is_named(key, size):
+    config = {"num_users": 1, "num_docs": 2, "slate_size": 1, key: size}
+    with pytest.raises(ValueError, match=f"config key '{key}' must be"):
+        ToyRecommender(config)

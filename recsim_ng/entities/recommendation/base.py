@@ -7,7 +7,10 @@ from typing import Any
 
 from recsim_ng.core import Value, ValueSpec
 from recsim_ng.core.value import Config
+from recsim_ng.lib.checks import check_size
 from recsim_ng.lib.entity import Entity
+
+SIZE_KEYS = ("num_users", "num_docs", "num_topics", "slate_size")
 
 
 class ConfiguredEntity(Entity):
@@ -18,10 +21,13 @@ class ConfiguredEntity(Entity):
         self._config = config
 
     def _config_value(self, key: str) -> Any:
-        """The config entry `key`, or a `KeyError` naming the entity and the key."""
+        """The config entry `key`, or a `KeyError` naming the entity and the key; a size
+        (`SIZE_KEYS`) that is not a positive int is a `ValueError` naming the key."""
         if key not in self._config:
             raise KeyError(f"{type(self).__name__} needs config key {key!r};"
                            f" the config has {sorted(self._config)}")
+        if key in SIZE_KEYS:
+            return check_size(f"config key {key!r}", self._config[key])
         return self._config[key]
 
 
