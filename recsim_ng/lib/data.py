@@ -4,19 +4,38 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from recsim_ng.core import Value, ValueSpec, Variable
+from recsim_ng.core import Network, Value, ValueSpec, Variable
 from recsim_ng.core.variable import value
 from recsim_ng.lib.field_spec import FieldSpec
 
 DATA_INDEX_FIELD = "__data_index"
 
 
-def replay_variable(name: str, spec: ValueSpec, data: Value) -> Variable:
+class ReplayVariable(Variable):
+    """A variable replaying `num_steps` logged steps (made by `replay_variable`)."""
+
+    def __init__(self, name: str, spec: ValueSpec, num_steps: int):
+        super().__init__(name, spec)
+        self.num_steps = num_steps
+
+
+def check_replay_lengths(network: Network, num_values: int) -> None:
+    """A `ValueError` naming each replay variable of `network` that holds fewer than
+    `num_values` steps (a run from the initial step through step `num_values - 1`)."""
+    short = {v.name: v.num_steps for v in network.variables
+             if isinstance(v, ReplayVariable) and v.num_steps < num_values}
+    if short:
+        raise ValueError(f"the run needs {num_values} steps of data, but replay variables hold"
+                         f" fewer: {short}")
+
+
+def replay_variable(name: str, spec: ValueSpec, data: Value) -> ReplayVariable:
     """A variable whose value at step t is `data` at index t on every field's leading axis.
 
-    Its value carries the step index in an extra `__data_index` field. Running past the data's
-    length raises in eager and graph mode; XLA drops that check (and clamps the index), so do
-    not run a compiled network longer than its replayed data.
+    Its value carries the step index in an extra `__data_index` field. A runtime refuses to run
+    from the initial step past the data's length before it starts (`check_replay_lengths`); from
+    a `starting_value`, running past it raises in eager and graph mode, but XLA drops that check
+    and clamps the index.
     """
     fields = {field: tf.convert_to_tensor(array) for field, array in data.as_dict.items()}
     _check_fields(name, spec, fields)
@@ -36,7 +55,8 @@ def replay_variable(name: str, spec: ValueSpec, data: Value) -> Variable:
         return Value(**{DATA_INDEX_FIELD: index}, **{f: tf.gather(x, index)
                                                      for f, x in fields.items()})
 
-    variable = Variable(name, spec.union(Value(**{DATA_INDEX_FIELD: FieldSpec((), tf.int32)})))
+    variable = ReplayVariable(
+        name, spec.union(Value(**{DATA_INDEX_FIELD: FieldSpec((), tf.int32)})), length)
     variable.initial_value = value(lambda: at(tf.constant(0)))
     variable.value = value(lambda previous: at(previous.get(DATA_INDEX_FIELD) + 1),
                            [variable.previous])

@@ -8,7 +8,7 @@ import tensorflow as tf
 
 from recsim_ng.core import Network, NetworkValue, Value
 from recsim_ng.core.value import flatten_network_value, unflatten_network_value
-from recsim_ng.lib import memory, seeds, value_checks
+from recsim_ng.lib import data, memory, seeds, value_checks
 from recsim_ng.lib.field_spec import FieldSpec
 from recsim_ng.lib.sampling import FieldResolver, LogProbs, mismatch
 from recsim_ng.lib.trajectory_io import validate_trajectory
@@ -106,6 +106,8 @@ class TFRuntime:
             raise ValueError(f"trajectory length must be a positive int, got {length!r}")
         if starting_value is not None and observed:
             raise ValueError("give either starting_value or observed: both would set step 0")
+        if starting_value is None:
+            data.check_replay_lengths(self._network, length)
         start = self._flat_start(starting_value)
         logged = self._flat_observed(observed, length)
         problems = (value_checks.logged_value_problems(self._network, logged)
@@ -140,6 +142,8 @@ class TFRuntime:
         """
         if not tf.is_tensor(num_steps) and (not isinstance(num_steps, int) or num_steps < 0):
             raise ValueError(f"num_steps must be a non-negative int, got {num_steps!r}")
+        if starting_value is None and not tf.is_tensor(num_steps):
+            data.check_replay_lengths(self._network, num_steps + 1)
         start = self._flat_start(starting_value)
         final, summaries = self._run("_execute", tf.convert_to_tensor(num_steps),
                                      seeds.as_seed(seed), start, summarize)

@@ -98,6 +98,17 @@ def test_running_past_the_data_raises_naming_the_variable(runtime_class):
         runtime_class(network).trajectory(STEPS + 1, seed=0)
 
 
+@pytest.mark.parametrize("run", [
+    pytest.param(lambda runtime: runtime.trajectory(STEPS + 1, seed=0), id="trajectory"),
+    pytest.param(lambda runtime: runtime.execute(STEPS, seed=0), id="execute"),
+    pytest.param(lambda runtime: runtime.stream(STEPS, 0, None), id="stream")])
+def test_running_past_the_data_is_refused_before_the_run_under_xla(run):
+    """XLA drops the in-graph index check and would clamp the index: replay the last step."""
+    runtime = TFRuntime(Network([_replay("logged_user")]), jit_compile=True)
+    with pytest.raises(ValueError, match=r"needs 5 steps of data.*'logged_user': 4"):
+        run(runtime)
+
+
 def test_executing_past_the_data_raises_naming_the_variable():
     network = Network([_replay("logged_user")])
     assert np.asarray(
