@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from recsim_ng.applications.recsim_v1 import InterestEvolution, interest_evolution
-from recsim_ng.rl.agents import (MyopicPolicy, RandomSlatePolicy,
+from recsim_ng.rl.agents import (MyopicPolicy, RandomSlatePolicy, ReinforceConfig, SlateQConfig,
                                  interest_evolution_click_probability)
 from recsim_ng.rl.evaluation import Evaluator, evaluate, v1_environment
 
@@ -97,3 +97,15 @@ def test_an_evaluator_scores_the_same_users_on_every_call():
     assert evaluate(interest_evolution(8, CANDIDATES, SLATE), policy, 8, seed=2) == first
     myopic = evaluator(myopic_policy(env))
     assert myopic != first and evaluator(policy) == first
+
+
+@pytest.mark.parametrize("config, field", [
+    (lambda: ReinforceConfig(learning_rate=float("inf")), "learning_rate"),
+    (lambda: ReinforceConfig(learning_rate=float("nan")), "learning_rate"),
+    (lambda: ReinforceConfig(entropy_bonus=float("inf")), "entropy_bonus"),
+    (lambda: ReinforceConfig(gamma=float("nan")), "gamma"),
+    (lambda: SlateQConfig(learning_rate=float("inf")), "learning_rate"),
+    (lambda: SlateQConfig(epsilon=float("nan")), "epsilon")])
+def test_agent_configs_refuse_nan_and_infinite_rates_naming_the_field(config, field):
+    with pytest.raises(ValueError, match=f"Config.{field} is out of range"):
+        config()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import abc
 import dataclasses
+import math
 from typing import Sequence
 
 import tensorflow as tf
@@ -39,7 +40,7 @@ class QLearningConfig:
     v1_target_on_current_states: bool = False
 
     def __post_init__(self):
-        checks = {"gamma": 0.0 <= self.gamma <= 1.0, "learning_rate": self.learning_rate > 0.0,
+        checks = {"gamma": 0.0 <= self.gamma <= 1.0, "learning_rate": 0.0 < self.learning_rate < math.inf,
                   "epsilon": 0.0 <= self.epsilon <= 1.0,
                   "target_update_period": self.target_update_period >= 1,
                   "hidden": all(size >= 1 for size in self.hidden)}

@@ -14,6 +14,7 @@ t: a variance reducer that needs no value network).
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Sequence
 
 import numpy as np
@@ -111,8 +112,9 @@ class ReinforceConfig:
     normalize_advantages: bool = True
 
     def __post_init__(self):
-        checks = {"learning_rate": self.learning_rate > 0.0, "gamma": 0.0 <= self.gamma <= 1.0,
-                  "entropy_bonus": self.entropy_bonus >= 0.0,
+        checks = {"learning_rate": 0.0 < self.learning_rate < math.inf,
+                  "gamma": 0.0 <= self.gamma <= 1.0,
+                  "entropy_bonus": 0.0 <= self.entropy_bonus < math.inf,
                   "hidden": all(size >= 1 for size in self.hidden)}
         for name, valid in checks.items():
             if not valid:
