@@ -210,3 +210,9 @@ def test_cluster_bandit_beats_random_on_interest_exploration(algorithm, random_r
                       ClusterBanditPolicy(*env_specs(), algorithm=algorithm), USERS, seed=SEED,
                       max_steps=STEPS)
     assert_beats(bandit, baseline)
+
+
+@pytest.mark.parametrize("ci_scaling", [0.0, -1.0, float("nan"), float("inf")])
+def test_a_ci_scaling_that_is_not_positive_and_finite_is_refused_by_name(ci_scaling):
+    with pytest.raises(ValueError, match="ci_scaling must be"):
+        ClusterBanditPolicy(*env_specs(), ci_scaling=ci_scaling)

@@ -35,6 +35,7 @@ from tf_agents.typing import types
 from recsim_ng.core import Value
 from recsim_ng.entities.bandits.arm_counts import empirical_means, exploration_budgets
 from recsim_ng.lib import seeds
+from recsim_ng.lib.checks import check_finite
 from recsim_ng.rl.agents.features import doc_field
 from recsim_ng.rl.agents.slate_spec import slate_shape
 
@@ -106,11 +107,9 @@ class ClusterBanditPolicy(tf_policy.TFPolicy):
                  algorithm: str = "ucb1", ci_scaling: float = 1.0):
         if algorithm not in ALGORITHMS:
             raise ValueError(f"algorithm must be one of {ALGORITHMS}, got {algorithm!r}")
-        if not ci_scaling > 0.0:
-            raise ValueError(f"ci_scaling must be positive, got {ci_scaling}")
         self._shape = slate_shape(action_spec)
         self._algorithm = algorithm
-        self._ci_scaling = float(ci_scaling)
+        self._ci_scaling = float(check_finite("ci_scaling", ci_scaling, low=0.0, low_open=True))
         cluster_spec = doc_field(time_step_spec.observation, "cluster_id")
         self._num_clusters = int(np.max(cluster_spec.maximum)) + 1
         stats_spec = tensor_spec.TensorSpec([self._num_clusters], tf.float32)
