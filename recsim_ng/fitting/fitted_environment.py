@@ -48,7 +48,7 @@ def fitted_recommendation_network(simulator: FittedSimulator, num_users: int, sl
     users = population_users(simulator, num_users, seed)
     num_items, num_topics = simulator.covariates.topics.shape
     slate = Variable("slate", Value(slate=FieldSpec([num_users, slate_size], tf.int32,
-                                                    discrete(num_items))))
+                                                    discrete(num_items, distinct=True))))
     state = Variable("user_state", Value(
         interest=FieldSpec([num_users, num_topics], tf.float32),
         consumed=FieldSpec([num_users, num_items], tf.float32),

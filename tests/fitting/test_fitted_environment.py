@@ -41,3 +41,10 @@ def test_the_fitted_myopic_policy_beats_random_slates():
 def test_bad_sizes_are_refused():
     with pytest.raises(ValueError, match="slate_size"):
         fitted_environment(simulator(), 4, slate_size=31)
+
+
+def test_a_slate_showing_an_item_twice_is_refused_naming_the_users():
+    env = fitted_environment(simulator(), 2, slate_size=3, horizon=4)
+    env.reset()
+    with pytest.raises(ValueError, match=r"field 'slate'.*users \[1\]"):
+        env.step(np.array([[0, 1, 2], [5, 5, 6]], np.int32))

@@ -43,7 +43,7 @@ class MyopicRecommender(BaseRecommender):
             state=Value(provider_pulls=FieldSpec([users, self._num_providers], tf.float32,
                                                  box(0.0))),
             slate=Value(doc_scores=FieldSpec([users, docs], tf.float32, box()),
-                        doc_id=FieldSpec([users, slate], tf.int32, discrete(docs)),
+                        doc_id=FieldSpec([users, slate], tf.int32, discrete(docs, distinct=True)),
                         provider_id=FieldSpec([users, slate], tf.int32,
                                               discrete(self._num_providers)),
                         doc_features=FieldSpec([users, slate, self._num_topics], tf.float32,
