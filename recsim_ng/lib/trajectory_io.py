@@ -155,11 +155,14 @@ def validate_trajectory(network: Network, trajectory: Mapping[str, Value],
     """The trajectory as numpy arrays of the spec dtypes, or a `ValueError` naming what is wrong.
 
     Data is cast to the spec dtype only without loss (see `field_spec.lossless_cast`); every
-    field has at least one step, and no NaN or infinity.
+    field has at least one step, and no NaN or infinity. Variables without fields (nothing to
+    log, so a file has no entries for them) are included, empty.
     """
     arrays = {name: {field: np.asarray(leaf) for field, leaf in val.as_dict.items()}
               for name, val in trajectory.items()}
     _check_layout(network, arrays, require_all, source)
+    arrays.update({variable.name: {} for variable in network.variables
+                   if not variable.spec.as_dict and variable.name not in arrays})
     return {name: Value(**{
         field: _checked_array(_where(source, name, field), array,
                               network.variable(name).spec.as_dict[field])
@@ -178,7 +181,8 @@ def _check_layout(network: Network, trajectory: Mapping[str, Mapping[str, Any]],
     unknown = sorted(set(trajectory) - names)
     if unknown:
         raise ValueError(f"{source}: variables {unknown} are not in the network")
-    missing = sorted(names - set(trajectory))
+    missing = sorted(variable.name for variable in network.variables
+                     if variable.spec.as_dict and variable.name not in trajectory)
     if require_all and missing:
         raise ValueError(f"{source}: variables {missing} are missing")
     lengths: dict[str, int] = {}

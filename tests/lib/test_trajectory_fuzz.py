@@ -12,6 +12,12 @@ import zipfile
 import numpy as np
 import pytest
 
+from recsim_ng.applications.cav_synthetic_model.simulation import cav_network, default_config
+from recsim_ng.applications.ecosystem_simulation.simulation import (
+    create_viable_provider_simulation_network)
+from recsim_ng.applications.ecosystem_simulation.user import init_random_provider_clusters
+from recsim_ng.applications.interest_evolution.simulation import (
+    create_interest_evolution_simulation_network)
 from recsim_ng.examples.random_walk import random_walk_network
 from recsim_ng.examples.reference_network import reference_network
 from recsim_ng.lib.log_probability import log_probability
@@ -22,6 +28,10 @@ STEPS = 4
 NETWORKS = {
     "random walk": lambda: random_walk_network(3),
     "reference": lambda: reference_network(3, num_topics=2, num_docs=5, slate_size=2),
+    "interest evolution": lambda: create_interest_evolution_simulation_network(3, num_docs=8)[0],
+    "ecosystem": lambda: create_viable_provider_simulation_network(
+        init_random_provider_clusters(64.0, 2, 2, 2, seed=1), num_users=3),
+    "cav": lambda: cav_network(default_config(num_users=3, num_docs=12)),
 }
 
 

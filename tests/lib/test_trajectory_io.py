@@ -14,6 +14,7 @@ from recsim_ng.core import Network, Value, Variable
 from recsim_ng.core.variable import value
 from recsim_ng.lib import memory
 from recsim_ng.lib.field_spec import FieldSpec
+from recsim_ng.lib.log_probability import log_probability
 from recsim_ng.lib.runtime import TFRuntime
 from recsim_ng.lib.space import box, discrete
 from recsim_ng.lib.trajectory_io import load_trajectory, save_trajectory, validate_trajectory
@@ -560,3 +561,14 @@ def test_a_saved_file_gets_the_permissions_of_any_new_file(simulated, tmp_path):
     plain.write_bytes(b"")
     save_trajectory(tmp_path / "run.npz", simulated[1])
     assert (tmp_path / "run.npz").stat().st_mode == plain.stat().st_mode
+
+
+def test_a_variable_without_fields_round_trips(tmp_path):
+    """A file has no entries for a variable with nothing to log; loading restores it empty."""
+    empty = Variable("nothing", Value())
+    empty.value = value(lambda: Value())
+    network = Network([*_network().variables, empty])
+    save_trajectory(tmp_path / "run.npz", TFRuntime(network).trajectory(3, seed=0))
+    loaded = load_trajectory(tmp_path / "run.npz", network)
+    assert loaded["nothing"] == Value()
+    assert np.isfinite(log_probability(network, loaded).numpy())

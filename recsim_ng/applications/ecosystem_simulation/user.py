@@ -80,7 +80,7 @@ class ClusteredNormalUser(User):
 
         return Value(state=Value(utilities=FieldSpec([users], tf.float32, box()),
                                  user_interests=interests()),
-                     response=self._choice_model.specs(),
+                     response=self._choice_model.specs(self._slate_size),
                      observation=Value(user_interests=interests()))
 
     def initial_state(self) -> Value:

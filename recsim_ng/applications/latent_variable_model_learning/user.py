@@ -49,7 +49,7 @@ class ModelLearningDemoUser(User):
             state=Value(intent=FieldSpec([users, topics], tf.float32),
                         satisfaction=FieldSpec([users], tf.float32),
                         max_slate_utility=FieldSpec([users], tf.float32)),
-            response=self._choice_model.specs(),
+            response=self._choice_model.specs(self._slate_size),
             observation=Value())
 
     def initial_state(self) -> Value:

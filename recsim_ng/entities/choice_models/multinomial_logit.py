@@ -28,6 +28,7 @@ from recsim_ng.entities.choice_models.plackett_luce import TruncatedPlackettLuce
 from recsim_ng.entities.choice_models.selectors import ChoiceModel
 from recsim_ng.lib.checks import check_finite, check_size, checked_in_graph, is_concrete
 from recsim_ng.lib.field_spec import FieldSpec
+from recsim_ng.lib.space import discrete
 
 tfd = tfp.distributions
 
@@ -82,8 +83,11 @@ class MultinomialLogitChoiceModel(ChoiceModel):
                               self._positional_bias)
         return Value(choice=tfd.Categorical(logits=logits, dtype=tf.int32))
 
-    def specs(self) -> ValueSpec:
-        return Value(choice=FieldSpec(self._batch_shape, tf.int32))
+    def specs(self, slate_size: int | None = None) -> ValueSpec:
+        """The spec of `choice`; with `slate_size` K, its space is 0..K, so a logged choice
+        outside it is refused rather than scored."""
+        space = None if slate_size is None else discrete(check_size("slate_size", slate_size) + 1)
+        return Value(choice=FieldSpec(self._batch_shape, tf.int32, space))
 
 
 class _IteratedChoiceModel(ChoiceModel):
