@@ -5,8 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Callable, Sequence, Union
 
-from recsim_ng.core.value import FieldSpec, ValueSpec
-from recsim_ng.core.value import Value
+from recsim_ng.core.value import FieldSpec, Value, ValueSpec
 
 
 @dataclasses.dataclass(frozen=True)
