@@ -5,6 +5,8 @@ import pytest
 import tensorflow as tf
 import tensorflow_probability as tfp
 
+from recsim_ng.applications.interest_evolution.simulation import (
+    create_interest_evolution_simulation_network)
 from recsim_ng.core import Network, Value
 from recsim_ng.entities.recommendation import BaseRecommender, Corpus, RecsMetricsBase, User
 from recsim_ng.lib.data import replay_variable
@@ -173,3 +175,8 @@ def test_a_config_size_that_is_not_a_positive_int_is_named(key, size):
     config = {"num_users": 1, "num_docs": 2, "slate_size": 1, key: size}
     with pytest.raises(ValueError, match=f"config key '{key}' must be"):
         ToyRecommender(config)
+
+
+def test_interest_evolution_refuses_an_empty_history_by_name():
+    with pytest.raises(ValueError, match="config key 'history_length' must be >= 1"):
+        create_interest_evolution_simulation_network(3, history_length=0)

@@ -10,7 +10,7 @@ from recsim_ng.core.value import Config
 from recsim_ng.lib.checks import check_size
 from recsim_ng.lib.entity import Entity
 
-SIZE_KEYS = ("num_users", "num_docs", "num_topics", "slate_size")
+SIZE_KEYS = ("num_users", "num_docs", "num_topics", "slate_size", "history_length")
 
 
 class ConfiguredEntity(Entity):
