@@ -51,6 +51,8 @@ class EpisodeRunner(tf.Module):
         self._action = action
         self._action_field = action_field or _only_field(network, action)
         self._action_spec = field_spec(network, (action, self._action_field))
+        self._refusal = (f"action variable {action!r}, field {self._action_field!r}: values not"
+                         f" finite or outside the action space {self._action_spec.space}")
         self._allowed = tf.function(  # One call rather than a dozen ops when stepped eagerly.
             lambda actions: value_checks.possible(self._action_spec, actions, batch_dims=1),
             autograph=False)
@@ -121,12 +123,12 @@ class EpisodeRunner(tf.Module):
         """
         action = tf.convert_to_tensor(action)
         allowed = self._allowed(action)
-        refused = (f"users {np.flatnonzero(~allowed.numpy()).tolist()}"
-                   if tf.executing_eagerly() else "some users")
-        problem = value_checks.Problem(
-            f"action variable {self._action!r}, field {self._action_field!r}: values not finite"
-            f" or outside the action space {self._action_spec.space} for {refused}",
-            ~tf.reduce_all(allowed))
+        if tf.executing_eagerly():
+            refused = np.flatnonzero(~allowed.numpy())
+            if refused.size:
+                raise ValueError(f"{self._refusal} for users {refused.tolist()}")
+            return self._advance(action, allowed)
+        problem = value_checks.Problem(f"{self._refusal} for some users", ~tf.reduce_all(allowed))
         with tf.control_dependencies(value_checks.assertions([problem])):
             return self._advance(action, allowed)
 
