@@ -9,14 +9,14 @@ from recsim_ng.entities.choice_models.click_models import (PositionBasedClickMod
 from recsim_ng.entities.choice_models.multinomial_logit import (
     IteratedMultinomialLogitChoiceModel, MultinomialLogitChoiceModel,
     StoppingIteratedMultinomialLogitChoiceModel, slate_logits)
-from recsim_ng.entities.choice_models.plackett_luce import TruncatedPlackettLuce
+from recsim_ng.entities.choice_models.plackett_luce import PlackettLuceSlate, TruncatedPlackettLuce
 from recsim_ng.entities.choice_models.proportional import (MultinomialProportionalChoiceModel,
                                                            multinomial_proportional)
 from recsim_ng.entities.choice_models.selectors import ChoiceModel, get_chosen
 
 __all__ = ["ChoiceModel", "ExponentialCascadeChoiceModel", "IteratedMultinomialLogitChoiceModel",
            "MultinomialLogitChoiceModel", "MultinomialProportionalChoiceModel",
-           "PositionBasedClickModel", "ProportionalCascadeChoiceModel",
+           "PlackettLuceSlate", "PositionBasedClickModel", "ProportionalCascadeChoiceModel",
            "StoppingIteratedMultinomialLogitChoiceModel", "TargetPointSimilarity",
            "TruncatedPlackettLuce", "cascade", "geometric_examination", "get_chosen",
            "multinomial_proportional", "position_based_clicks", "slate_logits"]

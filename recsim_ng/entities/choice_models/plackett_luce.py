@@ -11,6 +11,9 @@ the distribution's `nochoice_ends_list`:
 - False (RecSim NG's iterated multinomial logit): no-choice is an option like any item, removed
   once picked, and picking continues. A list is `num_choices <= K + 1` distinct options, and its
   probability is the product of the softmax probabilities of its picks among the options left.
+
+`PlackettLuceSlate` is the False case without a no-choice: an ordered slate of distinct
+candidates, for a recommender's stochastic slate policy.
 """
 
 from __future__ import annotations
@@ -71,7 +74,9 @@ def _pick_log_prob(logits: tf.Tensor, pick: tf.Tensor, weights: tf.Tensor, shift
 class TruncatedPlackettLuce(tfd.AutoCompositeTensorDistribution):
     """Ordered picks `[B..., num_choices]` (int32) from logits `[B..., K + 1]` (last: no choice);
     `nochoice_ends_list` as in the module docstring. A logit of -inf is an option never picked;
-    NaN and +inf are refused (checked in-graph, see `recsim_ng.lib.checks.checked_in_graph`)."""
+    NaN and +inf are refused where the logits are used (checked in-graph, see
+    `recsim_ng.lib.checks.checked_in_graph`), not by the constructor: a constructor adding no
+    ops lets the distribution be rebuilt from its tensors, e.g. as a `tf.function`'s output."""
 
     def __init__(self, logits: tf.Tensor, num_choices: int, nochoice_ends_list: bool = True,
                  validate_args: bool = False, allow_nan_stats: bool = True,
@@ -80,9 +85,6 @@ class TruncatedPlackettLuce(tfd.AutoCompositeTensorDistribution):
         num_choices = check_size("num_choices", num_choices)
         with tf.name_scope(name) as name:
             self._logits = tf.convert_to_tensor(logits, dtype_hint=tf.float32, name="logits")
-            self._logits = checked_in_graph(
-                "TruncatedPlackettLuce logits", self._logits,
-                ~tf.math.is_nan(self._logits) & (self._logits < np.inf), "free of NaN and +inf")
             if self._logits.shape.rank is not None and self._logits.shape.rank < 1:
                 raise ValueError("logits need a last axis of slate items plus no-choice")
             num_options = tf.compat.dimension_value(self._logits.shape[-1])
@@ -104,6 +106,12 @@ class TruncatedPlackettLuce(tfd.AutoCompositeTensorDistribution):
     @property
     def logits(self) -> tf.Tensor:
         return self._logits
+
+    def _checked_logits(self) -> tf.Tensor:
+        """The logits, refused (eager, graph) or NaN rows (XLA) where NaN or +inf."""
+        return checked_in_graph(f"{type(self).__name__} logits", self._logits,
+                                ~tf.math.is_nan(self._logits) & (self._logits < np.inf),
+                                "free of NaN and +inf")
 
     @property
     def num_choices(self) -> int:
@@ -138,7 +146,7 @@ class TruncatedPlackettLuce(tfd.AutoCompositeTensorDistribution):
         not yet picked: num_choices uniforms per list rather than one per option. A pick's
         log-prob is its logit minus the log of the remaining options' summed weights.
         """
-        logits = self._logits[tf.newaxis]
+        logits = self._checked_logits()[tf.newaxis]
         if tf.get_static_value(n) != 1:
             logits = tf.broadcast_to(logits, tf.concat([[n], tf.shape(self._logits)], 0))
         uniforms = samplers.uniform(tf.concat([tf.shape(logits)[:-1], [self._num_choices]], 0),
@@ -200,7 +208,7 @@ class TruncatedPlackettLuce(tfd.AutoCompositeTensorDistribution):
         else:
             taken = tf.cumsum(picks, axis=-2, exclusive=True) > 0
             forced = tf.zeros_like(x, tf.bool)
-        logits = tf.expand_dims(self._logits, -2)  # [B..., 1, K + 1], against [..., m, K + 1].
+        logits = tf.expand_dims(self._checked_logits(), -2)  # [B..., 1, K + 1], vs [..., m, K + 1].
         available = tf.where(taken | forced[..., None], minus_inf, logits)
         normalizer = tf.reduce_logsumexp(tf.where(forced[..., None], zero, available), -1)
         picked = tf.reduce_sum(tf.where(picks > 0, available, zero), -1)
@@ -209,3 +217,60 @@ class TruncatedPlackettLuce(tfd.AutoCompositeTensorDistribution):
         valid = (x >= 0) & (x <= nochoice)
         per_position = tf.where(valid, tf.where(forced, forced_pick, free_pick), minus_inf)
         return tf.reduce_sum(per_position, -1)
+
+
+class PlackettLuceSlate(TruncatedPlackettLuce):
+    """An ordered slate `[B..., slate_size]` (int32) of distinct candidates out of N, drawn by
+    Plackett-Luce from candidate `logits` `[B..., N]`: successive softmax picks without
+    replacement, with no no-choice. Its log-prob is
+
+        log P(s_1, ..., s_k) = sum_j [l_{s_j} - logsumexp_{i not in {s_1, ..., s_{j-1}}} l_i],
+
+    and -inf for a slate repeating a candidate or holding an index outside 0 .. N - 1. It is
+    `TruncatedPlackettLuce` with a no-choice of logit -inf (never picked) and
+    `nochoice_ends_list=False`, so it draws and scores by the same code. `slate_size <= N` is
+    checked when N is static (sampling needs it static). A candidate of logit -inf is never
+    drawn; a row needs `slate_size` finite logits (with fewer, a draw fills the rest with index
+    N and its log-prob is NaN). `mode()` is the `slate_size` highest logits, best first; there
+    is no closed-form entropy (`entropy()` raises `NotImplementedError`).
+    """
+
+    def __init__(self, logits: tf.Tensor, slate_size: int, validate_args: bool = False,
+                 allow_nan_stats: bool = True, name: str = "PlackettLuceSlate"):
+        parameters = dict(locals())
+        slate_size = check_size("slate_size", slate_size)
+        with tf.name_scope(name):
+            candidates = tf.convert_to_tensor(logits, dtype_hint=tf.float32, name="logits")
+            if candidates.shape.rank is not None and candidates.shape.rank < 1:
+                raise ValueError("logits need a last axis of candidates")
+            num_candidates = tf.compat.dimension_value(candidates.shape[-1])
+            if num_candidates is not None and slate_size > num_candidates:
+                raise ValueError(f"slate_size ({slate_size}) exceeds the {num_candidates}"
+                                 " candidates there are to pick without replacement")
+            nochoice = tf.fill(tf.concat([tf.shape(candidates)[:-1], [1]], 0),
+                               tf.constant(-np.inf, candidates.dtype))
+            padded = tf.concat([candidates, nochoice], -1)
+        super().__init__(padded, num_choices=slate_size, nochoice_ends_list=False,
+                         validate_args=validate_args, allow_nan_stats=allow_nan_stats, name=name)
+        self._candidate_logits = candidates
+        self._parameters = parameters  # The candidates and slate_size, not the parent's.
+
+    @classmethod
+    def _parameter_properties(cls, dtype, num_classes=None):
+        del dtype, num_classes
+        return dict(logits=tfp.util.ParameterProperties(event_ndims=1))
+
+    @property
+    def logits(self) -> tf.Tensor:
+        """The candidate logits `[B..., N]`, without the no-choice."""
+        return self._candidate_logits
+
+    @property
+    def slate_size(self) -> int:
+        return self.num_choices
+
+    def _mode(self) -> tf.Tensor:
+        """The `slate_size` candidates of highest logit, best first (the lower index first on
+        ties); NaN and +inf are refused as in sampling."""
+        return tf.math.top_k(self._checked_logits()[..., :-1], k=self.slate_size,
+                             sorted=True).indices
