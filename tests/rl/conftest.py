@@ -57,7 +57,7 @@ def recs_network(num_users: int) -> Network:
 
 ENV_ARGS = dict(observation={"user": ["interest"], "response": ["choice"]},
                 shared_observation={"corpus": None}, reward=("response", "reward"),
-                done=("user", "done"))
+                done=("user", "done"), shared_state=("corpus",))
 
 
 @pytest.fixture(name="assert_beats")

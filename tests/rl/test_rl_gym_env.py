@@ -1,4 +1,5 @@
-"""Tests for the Gymnasium adapters: `check_env`, vector batch shapes, termination, seeding."""
+"""Tests for the Gymnasium adapters: `check_env`, vector batch shapes, termination, seeding
+(autoreset modes and per-user restarts: `test_rl_restarts.py`)."""
 
 import warnings
 
@@ -6,6 +7,7 @@ import gymnasium
 import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
+from gymnasium.vector import AutoresetMode
 
 from recsim_ng.rl.gym_env import GymEnv, GymVectorEnv, register_env
 
@@ -40,7 +42,8 @@ def test_single_user_episode_terminates_at_its_horizon(make_network, env_args):
 
 
 def test_vector_env_batches_users_and_keeps_finished_users_done(make_network, env_args):
-    env = GymVectorEnv(make_network(NUM_USERS), **env_args, max_episode_steps=4)
+    env = GymVectorEnv(make_network(NUM_USERS), **env_args, max_episode_steps=4,
+                       autoreset_mode=AutoresetMode.DISABLED)
     assert env.num_envs == NUM_USERS
     observation, _ = env.reset(seed=1)
     assert env.observation_space.contains(observation)
@@ -63,8 +66,8 @@ def test_vector_env_batches_users_and_keeps_finished_users_done(make_network, en
                                                  [1, 1, 1, 0]])
     np.testing.assert_array_equal(truncations[-1], [0, 0, 0, 1])
     assert rewards[2][0] == rewards[3][0] == rewards[3][1] == 0.0
-    with pytest.raises(ValueError, match="resets all users together"):
-        env.reset(options={"reset_mask": np.array([True, False, False, False])})
+    env.reset(options={"reset_mask": np.array([True, False, False, False])})  # user 0 alone
+    np.testing.assert_array_equal(env.step(env.action_space.sample())[2], [0, 1, 1, 1])
     env.reset()
     assert not env.step(env.action_space.sample())[2].any()
 
@@ -91,8 +94,10 @@ def test_register_env_serves_make_and_make_vec(make_network, env_args):
         env.reset(seed=0)
         assert env.step(env.action_space.sample())[3]  # truncated by the TimeLimit
         vector = gymnasium.make_vec("RecSimNGTestStory-v0", num_envs=3,
-                                    vectorization_mode="vector_entry_point")
+                                    vectorization_mode="vector_entry_point",
+                                    autoreset_mode="SameStep")
         assert isinstance(vector, GymVectorEnv) and vector.num_envs == 3
+        assert vector.metadata["autoreset_mode"] is AutoresetMode.SAME_STEP
         vector.reset(seed=0)
         np.testing.assert_array_equal(vector.step(vector.action_space.sample())[3], [1, 1, 1])
     finally:

@@ -6,6 +6,7 @@ import tensorflow as tf
 from gymnasium import spaces
 from tf_agents.specs import tensor_spec
 
+from recsim_ng.applications.recsim_v1 import interest_exploration, slate_fields
 from recsim_ng.core import Network, Value, Variable
 from recsim_ng.core.variable import value
 from recsim_ng.lib.field_spec import FieldSpec
@@ -71,3 +72,19 @@ def test_specs_derive_from_the_story(make_network, env_args):
     assert observation["user"]["interest"].shape == (3,)
     assert observation["response"]["choice"].maximum == 2
     assert observation["corpus"]["features"].shape == (6, 3)
+
+
+@pytest.mark.parametrize("shared_candidates", [False, True])
+def test_slate_contract_specs_derive_from_a_v1_story(shared_candidates):
+    network = interest_exploration(3, num_candidates=5, slate_size=2,
+                                   shared_candidates=shared_candidates)
+    env = TFAgentsEnvironment(network, **slate_fields(network).adapter_arguments())
+    observation = env.observation_spec()
+    assert set(observation) == {"user", "candidates", "response"}
+    assert observation["candidates"]["quality"].shape == (5,)
+    np.testing.assert_array_equal(observation["candidates"]["cluster_id"].maximum, 1)  # 2 topics
+    assert observation["response"]["choice"].maximum == 2  # slate_size: no click
+    action = env.action_spec()
+    assert action.shape == (2,)
+    np.testing.assert_array_equal(action.minimum, 0)
+    np.testing.assert_array_equal(action.maximum, 4)

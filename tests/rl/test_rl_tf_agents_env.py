@@ -1,4 +1,5 @@
-"""Tests for `TFAgentsEnvironment`: specs, per-user termination, a driver and a replay buffer."""
+"""Tests for `TFAgentsEnvironment`: specs, per-user termination, synchronous restarts, a driver
+and a replay buffer (per-user restarts: `test_rl_restarts.py`)."""
 
 import numpy as np
 import pytest
@@ -11,17 +12,16 @@ from tf_agents.trajectories import time_step as ts
 from tf_agents.utils import common, nest_utils
 
 from recsim_ng.applications.recsim_v1 import (interest_evolution, interest_exploration,
-                                              long_term_satisfaction)
+                                              long_term_satisfaction, v1_environment)
 from recsim_ng.lib.space import box
-from recsim_ng.rl.evaluation import v1_environment
-from recsim_ng.rl.tf_agents_env import TFAgentsEnvironment, validate_environment
+from recsim_ng.rl.tf_agents_env import RESTARTS, TFAgentsEnvironment, validate_environment
 
 NUM_USERS = 3
 FIRST, MID, LAST = (int(t) for t in (ts.StepType.FIRST, ts.StepType.MID, ts.StepType.LAST))
 
 
-def make_env(make_network, env_args, seed=0):
-    return TFAgentsEnvironment(make_network(NUM_USERS), **env_args, seed=seed)
+def make_env(make_network, env_args, seed=0, **kwargs):
+    return TFAgentsEnvironment(make_network(NUM_USERS), **env_args, seed=seed, **kwargs)
 
 
 def assert_matches_spec(env, time_step):
@@ -34,9 +34,9 @@ def assert_matches_spec(env, time_step):
     assert tensor_spec.is_bounded(env.action_spec())
 
 
-def test_users_terminate_one_by_one_then_all_restart(make_network, env_args):
+def test_users_terminate_one_by_one_then_all_restart_together(make_network, env_args):
     env_args["reward"] = ("user", "clock")  # a reward the network makes positive at every step
-    env = make_env(make_network, env_args)
+    env = make_env(make_network, env_args, restart="together")
     first = env.reset()
     assert_matches_spec(env, first)
     np.testing.assert_array_equal(first.step_type, [FIRST] * NUM_USERS)
@@ -82,8 +82,9 @@ def test_seed_restarts_the_episode_sequence(make_network, env_args):
                                   interest)
 
 
-def test_driver_fills_a_replay_buffer_under_tf_function(make_network, env_args):
-    env = make_env(make_network, env_args)
+@pytest.mark.parametrize("restart", RESTARTS)
+def test_driver_fills_a_replay_buffer_under_tf_function(make_network, env_args, restart):
+    env = make_env(make_network, env_args, restart=restart)
     policy = random_tf_policy.RandomTFPolicy(env.time_step_spec(), env.action_spec())
     buffer = tf_uniform_replay_buffer.TFUniformReplayBuffer(
         policy.trajectory_spec, batch_size=NUM_USERS, max_length=100)
@@ -107,12 +108,15 @@ def test_driver_fills_a_replay_buffer_under_tf_function(make_network, env_args):
     assert experience.observation["corpus"]["features"].shape == (5, 2, 6, 3)
 
 
-@pytest.mark.parametrize("network,cap,steps", [
-    (interest_evolution(16, 10, 3), None, None),
-    (interest_exploration(16), 20, 2 * 21),  # capped episodes, each + the restart step
-    (long_term_satisfaction(16), None, 2 * 61)])
-def test_the_v1_environments_pass_validation_with_random_actions(network, cap, steps):
-    taken = validate_environment(v1_environment(network, max_episode_steps=cap), episodes=2)
+@pytest.mark.parametrize("make_v1,cap,steps,restart", [
+    (lambda: interest_evolution(16, 10, 3), None, None, "per_user"),
+    # Capped episodes, each + the restart step, whether users restart alone or together.
+    (lambda: interest_exploration(16), 20, 2 * 21, "per_user"),
+    (lambda: interest_exploration(16), 20, 2 * 21, "together"),
+    (lambda: long_term_satisfaction(16), None, 2 * 61, "per_user")])
+def test_the_v1_environments_pass_validation_with_random_actions(make_v1, cap, steps, restart):
+    env = v1_environment(make_v1(), max_episode_steps=cap, restart=restart)
+    taken = validate_environment(env, episodes=2)
     assert taken == steps if steps is not None else 2 < taken < 10_000
 
 
