@@ -10,9 +10,8 @@ import numpy as np
 import tensorflow as tf
 from tf_agents.policies import tf_policy
 
-from recsim_ng.applications.recsim_v1.environment import ADAPTER_FIELDS
-from recsim_ng.core import Network
 from recsim_ng.lib import seeds
+from recsim_ng.rl.agents.slate_policy import SlatePolicy
 from recsim_ng.rl.tf_agents_env import TFAgentsEnvironment
 
 EnvironmentFactory = Callable[[int], TFAgentsEnvironment]  # num_users -> environment
@@ -26,31 +25,24 @@ class EvaluationResult(NamedTuple):
     num_users: int
 
 
-def v1_environment(network: Network, seed: seeds.Seed = 0,
-                   max_episode_steps: int | None = None) -> TFAgentsEnvironment:
-    """The TF-Agents environment of a RecSim v1 network (`recsim_ng.applications.recsim_v1`):
-    observation `{"observation": {user, doc}, "response": {...}}`, action `slate`; episodes are
-    truncated after `max_episode_steps` steps if given (v1's runner cap)."""
-    return TFAgentsEnvironment(network, **ADAPTER_FIELDS, seed=seed,
-                               max_episode_steps=max_episode_steps)
-
-
 class Evaluator:
     """Evaluates policies on the same `num_users` users, episode after episode.
 
-    `environment` is a RecSim v1 network of `num_users` users (see `v1_environment`) or a
-    factory of a `TFAgentsEnvironment` for `num_users` users. Every call runs episode 0 of
-    `fold_in(seed, 0)` for every user together; the policy's action at step t gets the stateless
-    seed `fold_in(fold_in(seed, 1), t)`, so equal seeds give equal users and documents across
-    policies and calls. Episodes still running after `max_steps` steps (if given) count as they
-    stand. The environment is built once, and the compiled episode loop of the last policy is
-    reused, so evaluating a learner's policy during training traces once.
+    `environment` builds the `TFAgentsEnvironment` of `num_users` users. Every call starts
+    episode 0 of `fold_in(seed, 0)` for every user together and counts each user's rewards until
+    its episode's last step (a user restarted alone afterwards counts no more). A slate policy
+    (`recsim_ng.rl.agents.slate_policy.SlatePolicy`) draws its action at step t from the
+    stateless seed `fold_in(fold_in(seed, 1), t)`, so equal seeds give equal users, documents
+    and draws across policies and calls; any other TF-Agents policy gets no seed (TF-Agents'
+    own policies take only integer seeds and draw from stateful generators). Episodes still
+    running after `max_steps` steps (if given) count as they stand. The environment is built
+    once, and the compiled episode loop of the last policy is reused, so evaluating a learner's
+    policy during training traces once.
     """
 
-    def __init__(self, environment: Network | EnvironmentFactory, num_users: int,
-                 seed: seeds.Seed = 0, max_steps: int | None = None):
-        self._env = v1_environment(environment) if isinstance(environment, Network) else (
-            environment(num_users))
+    def __init__(self, environment: EnvironmentFactory, num_users: int, seed: seeds.Seed = 0,
+                 max_steps: int | None = None):
+        self._env = environment(num_users)
         if self._env.batch_size != num_users:
             raise ValueError(f"the environment has {self._env.batch_size} users, expected"
                              f" {num_users}")
@@ -72,27 +64,29 @@ class Evaluator:
     def _compile(self, policy: tf_policy.TFPolicy) -> Callable[[], tf.Tensor]:
         env, users, limit = self._env, self._num_users, self._limit
         policy_seed = seeds.fold_in(self._seed, 1)
+        stateless = isinstance(policy, SlatePolicy)
 
-        def running(step, time_step, policy_state, returns):
-            del policy_state, returns
-            return tf.logical_and(step < limit, ~tf.reduce_all(time_step.is_last()))
+        def running(step, time_step, policy_state, ended, returns):
+            del time_step, policy_state, returns
+            return tf.logical_and(step < limit, ~tf.reduce_all(ended))
 
-        def advance(step, time_step, policy_state, returns):
-            decision = policy.action(time_step, policy_state,
-                                     seed=seeds.fold_in(policy_seed, step))
+        def advance(step, time_step, policy_state, ended, returns):
+            seed = seeds.fold_in(policy_seed, step) if stateless else None
+            decision = policy.action(time_step, policy_state, seed=seed)
             time_step = env.step(decision.action)
-            return step + 1, time_step, decision.state, returns + time_step.reward
+            returns += tf.where(ended, 0.0, time_step.reward)
+            return step + 1, time_step, decision.state, ended | time_step.is_last(), returns
 
         @tf.function
         def episode_returns() -> tf.Tensor:
             start = (tf.constant(0), env.current_time_step(), policy.get_initial_state(users),
-                     tf.zeros([users]))
+                     tf.zeros([users], tf.bool), tf.zeros([users]))
             return tf.while_loop(running, advance, start)[-1]
 
         return episode_returns
 
 
-def evaluate(environment: Network | EnvironmentFactory, policy: tf_policy.TFPolicy,
+def evaluate(environment: EnvironmentFactory, policy: tf_policy.TFPolicy,
              num_users: int, seed: seeds.Seed = 0,
              max_steps: int | None = None) -> EvaluationResult:
     """One episode of `num_users` users under `policy`: `Evaluator(...)(policy)`."""

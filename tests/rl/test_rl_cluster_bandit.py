@@ -5,13 +5,13 @@ import math
 import numpy as np
 import pytest
 import tensorflow as tf
+from tf_agents.policies.greedy_policy import GreedyPolicy
 from tf_agents.specs import tensor_spec
 from tf_agents.trajectories import time_step as ts
 
-from recsim_ng.applications.recsim_v1 import interest_exploration
-from recsim_ng.rl.agents.cluster_bandit import ClusterBanditPolicy
-from recsim_ng.rl.agents.random_policy import RandomSlatePolicy
-from recsim_ng.rl.evaluation import evaluate, v1_environment
+from recsim_ng.applications.recsim_v1 import interest_exploration, v1_environment
+from recsim_ng.rl.agents import ClusterBanditPolicy, RandomSlatePolicy
+from recsim_ng.rl.evaluation import evaluate
 
 FIRST, MID = int(ts.StepType.FIRST), int(ts.StepType.MID)
 
@@ -22,15 +22,15 @@ def env_specs(users=4, candidates=10, slate=2):
 
 
 def custom_specs(candidates, slate, clusters, minimum=0):
-    """A time step spec with `clusters` clusters; slates offset by `minimum`."""
+    """A time step spec with `clusters` clusters; slate indices from `minimum`."""
 
     def bounded(shape, dtype, high):
         return tensor_spec.BoundedTensorSpec(shape, dtype, 0, high)
 
     observation = {
-        "observation": {"user": tensor_spec.TensorSpec([0], tf.float32),
-                        "doc.quality": bounded([candidates], tf.float32, np.inf),
-                        "doc.cluster_id": bounded([candidates], tf.int32, clusters - 1)},
+        "user": {"user": tensor_spec.TensorSpec([0], tf.float32)},
+        "candidates": {"quality": bounded([candidates], tf.float32, np.inf),
+                       "cluster_id": bounded([candidates], tf.int32, clusters - 1)},
         "response": {"choice": bounded([], tf.int32, slate),
                      "click": bounded([slate], tf.int32, 1),
                      "quality": bounded([slate], tf.float32, np.inf),
@@ -41,17 +41,18 @@ def custom_specs(candidates, slate, clusters, minimum=0):
 
 
 def make_time_step(step_type, quality, doc_clusters, clicks, response_clusters):
-    """A batched time step with the environment's observation layout."""
+    """A batched time step in the slate observation contract, as the environment serves it."""
     batch = len(step_type)
-    inner = {"user": tf.zeros([batch, 0]), "doc.quality": tf.constant(quality, tf.float32),
-             "doc.cluster_id": tf.constant(doc_clusters, tf.int32)}
+    candidates = {"quality": tf.constant(quality, tf.float32),
+                  "cluster_id": tf.constant(doc_clusters, tf.int32)}
     clicks = np.asarray(clicks, np.int32)
     chosen = np.where(clicks.any(1), clicks.argmax(1), clicks.shape[1])
     response = {"choice": tf.constant(chosen, tf.int32), "click": tf.constant(clicks),
                 "quality": tf.zeros(clicks.shape), "cluster_id": tf.constant(response_clusters,
                                                                              tf.int32)}
     return ts.TimeStep(tf.constant(step_type, tf.int32), tf.zeros([batch]), tf.ones([batch]),
-                       {"observation": inner, "response": response})
+                       {"user": {"user": tf.zeros([batch, 0])}, "candidates": candidates,
+                        "response": response})
 
 
 def v1_slate(impressions, clicks, clusters, quality, slate_size, ci_scaling=1.0):
@@ -96,8 +97,7 @@ def test_statistics_count_every_slate_item_and_reset_on_first():
 
 
 def test_ucb1_slates_match_a_hand_computation_with_unpulled_arms_and_ties():
-    time_step_spec, action_spec = custom_specs(candidates=6, slate=3, clusters=3, minimum=1)
-    policy = ClusterBanditPolicy(time_step_spec, action_spec)
+    policy = ClusterBanditPolicy(*custom_specs(candidates=6, slate=3, clusters=3))
     assert policy.num_clusters == 3
     # Statistics after this step's response (response clusters [0, 1, 2], one click on the 1).
     state = {"impressions": tf.constant([[3, 1, 3], [2, -1, 0], [-1, 4, -1]], tf.float32),
@@ -113,14 +113,23 @@ def test_ucb1_slates_match_a_hand_computation_with_unpulled_arms_and_ties():
     # 0 tie (0.25 + sqrt(2 ln 10 / 4)) and the higher index goes first.
     # User 1: cluster 1 unpulled, so scores -pulls = (-3, 0, -1): clusters 1, 2, 0.
     # User 2: scores (0, -5, 0): clusters 2 and 0 tie, 2 first; cluster 1 has no candidates.
-    # Within a cluster the candidates go by quality, highest first; the slate is 1-based.
-    expected = np.array([[1, 3, 5], [2, 4, 5], [5, 1, 2]]) + 1
+    # Within a cluster the candidates go by quality, highest first.
+    expected = np.array([[1, 3, 5], [2, 4, 5], [5, 1, 2]])
     np.testing.assert_array_equal(step.action, expected)
     assert step.action.dtype == tf.int32
     for user in range(3):
         reference = v1_slate(impressions[user], step.state["clicks"][user], docs[user],
                              quality[user], 3)
-        np.testing.assert_array_equal(step.action[user], np.array(reference) + 1)
+        np.testing.assert_array_equal(step.action[user], reference)
+    # UCB1's distribution is a point mass: greedy serving gives the same slates and statistics.
+    greedy = GreedyPolicy(policy).action(time_step, state)
+    np.testing.assert_array_equal(greedy.action, expected)
+    tf.nest.map_structure(np.testing.assert_array_equal, greedy.state, step.state)
+
+
+def test_a_slate_spec_not_indexing_candidates_from_0_is_refused():
+    with pytest.raises(ValueError, match="index candidates from 0"):
+        ClusterBanditPolicy(*custom_specs(candidates=6, slate=3, clusters=3, minimum=1))
 
 
 @pytest.mark.parametrize("ci_scaling", [1.0, 0.2, 3.0])
@@ -153,9 +162,9 @@ def test_ucb1_matches_v1_on_random_statistics(ci_scaling):
     assert (after_impressions == 0).any(1).sum() > 10  # the unpulled-arm rule is exercised
 
 
-def test_thompson_is_seeded_and_needs_a_seed():
+def test_thompson_is_seeded_and_has_no_closed_form_distribution():
     users = 200
-    policy = ClusterBanditPolicy(*env_specs(), algorithm="thompson")
+    policy = ClusterBanditPolicy(*env_specs(), algorithm="thompson", seed=4)
     state = {"impressions": tf.fill([users, 2], 5.0), "clicks": tf.fill([users, 2], 2.0)}
     docs = np.tile(np.arange(10) % 2, [users, 1])
     time_step = make_time_step([MID] * users, np.ones([users, 10]), docs, [[0, 0]] * users,
@@ -166,8 +175,17 @@ def test_thompson_is_seeded_and_needs_a_seed():
                                   .action, first)
     assert not np.array_equal(policy.action(time_step, state, seed=8).action, first)
     assert 0 < (first[:, 0] % 2).mean() < 1  # users draw independently
-    with pytest.raises(ValueError, match="seed"):
-        policy.action(time_step, state)
+    # Without a seed, the policy draws from its own stateless sequence: a policy built with the
+    # same seed repeats it, call by call; another seed does not.
+    unseeded = [policy.action(time_step, state).action.numpy() for _ in range(2)]
+    assert not np.array_equal(*unseeded)
+    again = ClusterBanditPolicy(*env_specs(), algorithm="thompson", seed=4)
+    for expected in unseeded:
+        np.testing.assert_array_equal(again.action(time_step, state).action, expected)
+    other = ClusterBanditPolicy(*env_specs(), algorithm="thompson", seed=5)
+    assert not np.array_equal(other.action(time_step, state).action, unseeded[0])
+    with pytest.raises(NotImplementedError, match="no closed form"):
+        policy.distribution(time_step, state)
     with pytest.raises(ValueError, match="algorithm"):
         ClusterBanditPolicy(*env_specs(), algorithm="egreedy")
 
@@ -195,18 +213,21 @@ def test_thompson_draws_from_v1s_beta_posterior(ci_scaling):
 USERS, SEED, STEPS = 2000, 9, 100
 
 
+def exploration_environment(num_users):
+    return v1_environment(interest_exploration(num_users, 10, 2))
+
+
 @pytest.fixture(name="random_result", scope="module")
 def fixture_random_result():
     policy = RandomSlatePolicy(*env_specs())
-    return evaluate(interest_exploration(USERS, 10, 2), policy, USERS, seed=SEED,
-                    max_steps=STEPS)
+    return evaluate(exploration_environment, policy, USERS, seed=SEED, max_steps=STEPS)
 
 
 @pytest.mark.parametrize("algorithm", ["ucb1", "thompson"])
 def test_cluster_bandit_beats_random_on_interest_exploration(algorithm, random_result,
                                                             assert_beats):
     baseline = random_result
-    bandit = evaluate(interest_exploration(USERS, 10, 2),
+    bandit = evaluate(exploration_environment,
                       ClusterBanditPolicy(*env_specs(), algorithm=algorithm), USERS, seed=SEED,
                       max_steps=STEPS)
     assert_beats(bandit, baseline)

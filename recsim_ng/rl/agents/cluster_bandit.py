@@ -27,7 +27,6 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
-from tf_agents.policies import tf_policy
 from tf_agents.specs import tensor_spec
 from tf_agents.trajectories import policy_step, time_step as ts
 from tf_agents.typing import types
@@ -36,8 +35,8 @@ from recsim_ng.core import Value
 from recsim_ng.entities.bandits.arm_counts import empirical_means, exploration_budgets
 from recsim_ng.lib import seeds
 from recsim_ng.lib.checks import check_finite
-from recsim_ng.rl.agents.features import doc_field
-from recsim_ng.rl.agents.slate_spec import slate_shape
+from recsim_ng.rl.agents.slate_policy import SlatePolicy, point_slate
+from recsim_ng.rl.slate_observation import CANDIDATES, RESPONSE
 
 tfd = tfp.distributions
 
@@ -93,27 +92,28 @@ def cluster_slates(scores: tf.Tensor, clusters: tf.Tensor, quality: tf.Tensor,
     return tf.gather(by_quality, by_cluster, batch_dims=1)[:, :slate_size]
 
 
-class ClusterBanditPolicy(tf_policy.TFPolicy):
+class ClusterBanditPolicy(SlatePolicy):
     """v1's cluster bandit agent: a UCB1 or Thompson bandit over document clusters whose arm
     slates are the cluster's candidates by observed quality (see the module docstring).
 
-    The observation is a RecSim v1 interest exploration time step: `observation.doc` with
-    `quality` and `cluster_id` [B, N], `response` with `click` and `cluster_id` [B, k]. The policy
-    state holds per-user `impressions` and `clicks` per cluster [B, C], zero initially.
-    Thompson sampling needs the `seed` passed to `action` (an int or a shape-[2] int tensor).
+    The observation follows the slate contract, with candidate features `quality` and
+    `cluster_id` [B, N] and response fields `click` and `cluster_id` [B, k] (as in v1's interest
+    exploration). The policy state holds per-user `impressions` and `clicks` per cluster
+    [B, C], zero initially. UCB1's distribution is a point mass; Thompson sampling's has no
+    closed form (`distribution` refuses), and `action` draws it from a stateless seed (see
+    `SlatePolicy`).
     """
 
     def __init__(self, time_step_spec: ts.TimeStep, action_spec: types.BoundedTensorSpec,
-                 algorithm: str = "ucb1", ci_scaling: float = 1.0):
+                 algorithm: str = "ucb1", ci_scaling: float = 1.0, seed: seeds.Seed = 0):
         if algorithm not in ALGORITHMS:
             raise ValueError(f"algorithm must be one of {ALGORITHMS}, got {algorithm!r}")
-        self._shape = slate_shape(action_spec)
         self._algorithm = algorithm
         self._ci_scaling = float(check_finite("ci_scaling", ci_scaling, low=0.0, low_open=True))
-        cluster_spec = doc_field(time_step_spec.observation, "cluster_id")
+        cluster_spec = time_step_spec.observation[CANDIDATES]["cluster_id"]
         self._num_clusters = int(np.max(cluster_spec.maximum)) + 1
         stats_spec = tensor_spec.TensorSpec([self._num_clusters], tf.float32)
-        super().__init__(time_step_spec, action_spec,
+        super().__init__(time_step_spec, action_spec, seed,
                          policy_state_spec={"impressions": stats_spec, "clicks": stats_spec})
 
     @property
@@ -121,29 +121,35 @@ class ClusterBanditPolicy(tf_policy.TFPolicy):
         """The number of clusters (bandit arms)."""
         return self._num_clusters
 
-    def _variables(self) -> list[tf.Variable]:
-        return []
+    def slate_distribution(self, time_step: ts.TimeStep, policy_state: types.NestedTensor
+                           ) -> tuple[tfd.Distribution, types.NestedTensor]:
+        if self._algorithm == "thompson":
+            raise NotImplementedError("Thompson sampling's slate distribution has no closed form;"
+                                      " use `action`")
+        slate, state = self._choose(time_step, policy_state, None)
+        return point_slate(slate), state
 
     def _action(self, time_step: ts.TimeStep, policy_state: types.NestedTensor,
                 seed: types.Seed | None) -> policy_step.PolicyStep:
-        if self._algorithm == "thompson" and seed is None:
-            raise ValueError("Thompson sampling needs a seed: pass `seed` to `action`")
+        if self._algorithm == "thompson":
+            seed = self.stateless_seed(seed)
+        slate, state = self._choose(time_step, policy_state, seed)
+        return policy_step.PolicyStep(tf.cast(slate, self.action_spec.dtype), state, ())
+
+    def _choose(self, time_step: ts.TimeStep, policy_state: types.NestedTensor,
+                seed: tf.Tensor | None) -> tuple[tf.Tensor, dict[str, tf.Tensor]]:
+        """Each user's slate and the updated statistics."""
         observation = time_step.observation
-        response = observation["response"]
+        response = observation[RESPONSE]
         state = update_cluster_statistics(policy_state, time_step.is_first(),
                                           response["cluster_id"], response["click"])
         statistics = Value(pulls=state["impressions"], reward_sums=state["clicks"])
         if self._algorithm == "ucb1":
             scores = ucb1_scores(statistics, self._ci_scaling)
         else:
-            scores = thompson_scores(statistics, seeds.as_seed(seed), self._ci_scaling)
-        minimum, _, slate_size = self._shape
+            scores = thompson_scores(statistics, seed, self._ci_scaling)
+        candidates = observation[CANDIDATES]
         slate = cluster_slates(cluster_scores(statistics, scores),
-                               tf.cast(doc_field(observation, "cluster_id"), tf.int32),
-                               doc_field(observation, "quality"), slate_size)
-        action = tf.cast(slate + minimum, self.action_spec.dtype)
-        return policy_step.PolicyStep(action, state, ())
-
-    def _distribution(self, time_step: ts.TimeStep,
-                      policy_state: types.NestedTensorSpec) -> policy_step.PolicyStep:
-        raise NotImplementedError("ClusterBanditPolicy chooses slates directly; use `action`")
+                               tf.cast(candidates["cluster_id"], tf.int32),
+                               candidates["quality"], self.slate_size)
+        return slate, state

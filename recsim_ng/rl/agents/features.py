@@ -1,10 +1,10 @@
-"""`ObservationFeatures`: a RecSim v1 observation as float user and per-candidate feature tensors.
+"""`SlateFeatures`: a slate observation as float user and per-candidate feature tensors.
 
 Item-level agents (SlateQ, full-slate Q, policy gradient) score candidates from the user's
-features next to each candidate's. The v1 observation `{"observation": {"user", "doc"}, ...}`
-holds the user as one tensor and the candidates as one `doc` tensor or as per-candidate fields
-`doc.<name>` (interest exploration's `doc.quality` and `doc.cluster_id`); bounded integer fields
-become one-hots.
+features next to each candidate's. The observation follows the slate contract
+(`recsim_ng.rl.slate_observation`): every `user` field is flattened into one user vector and
+every `candidates` field (candidate axis first) into one vector per candidate, in field-name
+order; bounded integer fields become one-hots. The `response` is not encoded.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ import numpy as np
 import tensorflow as tf
 from tf_agents.typing import types
 
+from recsim_ng.rl.slate_observation import CANDIDATES, USER
+
 
 class Features(NamedTuple):
     """`user` `[B, U]` and `docs` `[B, N, D]`, both float32."""
@@ -23,35 +25,34 @@ class Features(NamedTuple):
     docs: tf.Tensor
 
 
-class ObservationFeatures:
-    """Encodes observations of the time step spec's observation `observation_spec`."""
+class SlateFeatures:
+    """Encodes observations of the slate observation spec `observation_spec`."""
 
     def __init__(self, observation_spec: types.NestedTensorSpec):
-        observed = observation_spec.get("observation", {})
-        self._doc_fields = sorted(name for name in observed
-                                  if name == "doc" or name.startswith("doc."))
-        if "user" not in observed or not self._doc_fields:
-            raise ValueError("expected a RecSim v1 observation spec {'observation': {'user',"
-                             f" 'doc' or 'doc.<field>', ...}}, ...}}, got {observation_spec}")
-        self._user_spec = observed["user"]
-        self._doc_specs = [observed[name] for name in self._doc_fields]
-        self.num_candidates = int(self._doc_specs[0].shape[0])
-        if any(int(spec.shape[0]) != self.num_candidates for spec in self._doc_specs):
-            raise ValueError(f"every doc field needs the candidate axis first, got {observed}")
-        self.user_dim = _width(self._user_spec)
-        self.doc_dim = sum(_width(spec, leading=1) for spec in self._doc_specs)
+        if not isinstance(observation_spec, dict) or CANDIDATES not in observation_spec:
+            raise ValueError("expected a slate observation spec {'user': {...}, 'candidates':"
+                             f" {{...}}, 'response': {{...}}}}, got {observation_spec}")
+        self._user_specs = sorted(observation_spec.get(USER, {}).items())
+        self._doc_specs = sorted(observation_spec[CANDIDATES].items())
+        if not self._doc_specs:
+            raise ValueError("the slate observation spec has no candidate features")
+        self.num_candidates = int(self._doc_specs[0][1].shape[0])
+        for name, spec in self._doc_specs:
+            if spec.shape.rank < 1 or int(spec.shape[0]) != self.num_candidates:
+                raise ValueError(f"candidate feature {name!r}: expected the candidate axis"
+                                 f" ({self.num_candidates}) first, got shape {spec.shape}")
+        self.user_dim = sum(_width(spec) for _, spec in self._user_specs)
+        self.doc_dim = sum(_width(spec, leading=1) for _, spec in self._doc_specs)
 
     def __call__(self, observation: types.NestedTensor) -> Features:
-        observed = observation["observation"]
-        user = _encode(self._user_spec, observed["user"], leading=1)
-        docs = tf.concat([_encode(spec, observed[name], leading=2)
-                          for name, spec in zip(self._doc_fields, self._doc_specs)], axis=-1)
+        docs = tf.concat([_encode(spec, observation[CANDIDATES][name], leading=2)
+                          for name, spec in self._doc_specs], axis=-1)
+        if self._user_specs:
+            user = tf.concat([_encode(spec, observation[USER][name], leading=1)
+                              for name, spec in self._user_specs], axis=-1)
+        else:  # No user features: an empty vector per user.
+            user = tf.zeros(tf.stack([tf.shape(docs)[0], 0]), tf.float32)
         return Features(user, docs)
-
-
-def doc_field(observation: types.NestedTensor, name: str) -> types.NestedTensor:
-    """The candidates' field `name` of a v1 observation (or spec), `["observation"]["doc.name"]`."""
-    return observation["observation"][f"doc.{name}"]
 
 
 def _width(spec: tf.TensorSpec, leading: int = 0) -> int:
