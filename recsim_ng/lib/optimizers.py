@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Iterable, Sequence
 
 import tensorflow as tf
 
@@ -31,3 +31,12 @@ class Adam(tf.Module):
             second.assign(self._beta_2 * second + (1.0 - self._beta_2) * tf.square(gradient))
             variable.assign_sub(tf.cast(rate, variable.dtype) * first
                                 / (tf.sqrt(second) + self._epsilon))
+
+    def apply_gradients(self, grads_and_vars: Iterable[tuple[tf.Tensor, tf.Variable]]) -> None:
+        """`apply` from (gradient, variable) pairs, the Keras optimizer call TF-Agents makes;
+        the pairs must cover exactly this optimizer's variables, in any order."""
+        gradients = {variable.ref(): gradient for gradient, variable in grads_and_vars}
+        if gradients.keys() != {variable.ref() for variable in self._variables}:
+            raise ValueError("apply_gradients needs one gradient for each of the optimizer's"
+                             f" {len(self._variables)} variables, got {len(gradients)}")
+        self.apply([gradients[variable.ref()] for variable in self._variables])

@@ -1,24 +1,22 @@
-"""TF-Agents slate policies and learners for the RecSim v1 environments."""
+"""TF-Agents slate policies and agents that read the slate observation contract
+(`recsim_ng.rl.slate_observation`), for any story."""
 
 from recsim_ng.rl.agents.cluster_bandit import ClusterBanditPolicy
-from recsim_ng.rl.agents.features import ObservationFeatures
-from recsim_ng.rl.agents.full_slate_q import FullSlateQLearner
-from recsim_ng.rl.agents.myopic_policy import (ClickProbability, MyopicPolicy, SlateScore,
-                                               interest_evolution_click_probability,
-                                               interest_exploration_click_probability,
-                                               long_term_satisfaction_immediate_reward)
+from recsim_ng.rl.agents.features import SlateFeatures
+from recsim_ng.rl.agents.full_slate_q import FullSlateQAgent
+from recsim_ng.rl.agents.myopic_policy import ClickProbability, MyopicPolicy, SlateScore
 from recsim_ng.rl.agents.networks import MLP, ItemNetwork
-from recsim_ng.rl.agents.online_q import QLearningConfig
-from recsim_ng.rl.agents.random_policy import RandomSlatePolicy
-from recsim_ng.rl.agents.reinforce import (PlackettLuceSlatePolicy, ReinforceConfig,
-                                           ReinforceLearner, plackett_luce_log_prob)
-from recsim_ng.rl.agents.slate_policy import EpsilonGreedySlatePolicy, SlateFunctionPolicy
-from recsim_ng.rl.agents.slate_q import SlateQConfig, SlateQLearner
+from recsim_ng.rl.agents.q_agent import QLearningConfig
+from recsim_ng.rl.agents.reinforce import ReinforceConfig, SlateReinforceAgent
+from recsim_ng.rl.agents.slate_actor_network import SlateActorNetwork, SlateValueNetwork
+from recsim_ng.rl.agents.slate_policy import (DeterministicSlatePolicy, EpsilonGreedySlatePolicy,
+                                              PlackettLuceSlatePolicy, RandomSlatePolicy,
+                                              SlateFunctionPolicy, SlatePolicy, linear_epsilon)
+from recsim_ng.rl.agents.slate_q import SlateQAgent, SlateQConfig
 
-__all__ = ["ClickProbability", "ClusterBanditPolicy", "EpsilonGreedySlatePolicy",
-           "FullSlateQLearner", "ItemNetwork", "MLP", "MyopicPolicy", "ObservationFeatures",
+__all__ = ["ClickProbability", "ClusterBanditPolicy", "DeterministicSlatePolicy",
+           "EpsilonGreedySlatePolicy", "FullSlateQAgent", "ItemNetwork", "MLP", "MyopicPolicy",
            "PlackettLuceSlatePolicy", "QLearningConfig", "RandomSlatePolicy", "ReinforceConfig",
-           "ReinforceLearner", "SlateFunctionPolicy", "SlateQConfig", "SlateQLearner",
-           "SlateScore", "interest_evolution_click_probability",
-           "interest_exploration_click_probability", "long_term_satisfaction_immediate_reward",
-           "plackett_luce_log_prob"]
+           "SlateActorNetwork", "SlateFeatures", "SlateFunctionPolicy", "SlatePolicy",
+           "SlateQAgent", "SlateQConfig", "SlateReinforceAgent", "SlateScore",
+           "SlateValueNetwork", "linear_epsilon"]

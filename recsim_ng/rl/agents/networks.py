@@ -13,7 +13,7 @@ import tensorflow as tf
 from tf_agents.typing import types
 
 from recsim_ng.lib import seeds
-from recsim_ng.rl.agents.features import ObservationFeatures
+from recsim_ng.rl.agents.features import SlateFeatures
 
 
 class MLP(tf.Module):
@@ -38,10 +38,10 @@ class MLP(tf.Module):
 
 
 class ItemNetwork(tf.Module):
-    """score(s, i) = MLP(user features, candidate i's features): one tower shared by every
-    candidate, so the network is the same size for any candidate count."""
+    """score(s, i) = MLP(user features, candidate i's features) of a slate observation: one
+    tower shared by every candidate, so the network is the same size for any candidate count."""
 
-    def __init__(self, features: ObservationFeatures, hidden: Sequence[int] = (64, 32),
+    def __init__(self, features: SlateFeatures, hidden: Sequence[int] = (64, 32),
                  seed: seeds.Seed = 0, name: str | None = None):
         super().__init__(name=name)
         self.features = features

@@ -1,14 +1,15 @@
-"""REINFORCE (Williams 1992) with a Plackett-Luce slate policy over an item-level scoring tower.
+"""`SlateReinforceAgent`: REINFORCE (Williams 1992) with a Plackett-Luce slate policy, as a
+TF-Agents `ReinforceAgent`.
 
-The policy scores every candidate with a shared `ItemNetwork` tower, logits `[B, N]`, and draws
-the slate as k draws without replacement from the softmax (Plackett-Luce), sampled exactly as the
-top k of the logits plus i.i.d. Gumbel noise. The log-probability of an ordered slate
-(s_1, ..., s_k) is sum_j [l_{s_j} - logsumexp_{i not in {s_1..s_{j-1}}} l_i].
-
-`ReinforceLearner` plays one whole episode for every user of a batched RecSim v1 environment per
-training step and ascends sum_t log pi(A_t | s_t) (G_t - b_t), with G_t the discounted return
-to go and b_t a baseline (by default the mean return to go of the users still playing at step
-t: a variance reducer that needs no value network).
+The policy scores every candidate with the shared tower of `SlateActorNetwork` and draws the
+slate from `PlackettLuceSlate` (k softmax draws without replacement); its greedy policy serves
+the k best-scored candidates. Training is TF-Agents' REINFORCE on whole episodes (e.g. collected
+by `recsim_ng.rl.collect.EpisodeLearner`): it ascends sum_t log pi(A_t | s_t) A_t over the steps
+of the episodes that end in the batch. Only the advantage A_t differs from the stock agent's: the
+return to go G_t minus a baseline, the mean return to go of the users at the same step of their
+episode (for users who start together, the users still playing at step t), which needs no value
+network; then divided by the standard deviation over the batch's steps. And as Plackett-Luce
+slates have no closed-form entropy, the optional entropy bonus is the first position's.
 """
 
 from __future__ import annotations
@@ -17,79 +18,21 @@ import dataclasses
 import math
 from typing import Sequence
 
-import numpy as np
 import tensorflow as tf
-from tf_agents.policies import tf_policy
-from tf_agents.trajectories import policy_step, time_step as ts
+from tf_agents.agents import tf_agent
+from tf_agents.agents.reinforce import reinforce_agent
+from tf_agents.policies import greedy_policy
+from tf_agents.trajectories import time_step as ts
+from tf_agents.trajectories import trajectory
 from tf_agents.typing import types
 
+from recsim_ng.entities.choice_models import PlackettLuceSlate
 from recsim_ng.lib import seeds
 from recsim_ng.lib.optimizers import Adam
-from recsim_ng.rl.agents.features import ObservationFeatures
-from recsim_ng.rl.agents.networks import ItemNetwork
-from recsim_ng.rl.agents.slate_spec import slate_shape
-from recsim_ng.rl.tf_agents_env import TFAgentsEnvironment
+from recsim_ng.rl.agents.slate_actor_network import SlateActorNetwork
+from recsim_ng.rl.agents.slate_policy import PlackettLuceSlatePolicy
 
-
-def plackett_luce_log_prob(logits: tf.Tensor, slates: tf.Tensor) -> tf.Tensor:
-    """`[...]`: log P(slate) of ordered slates `[..., k]` of candidate indices (0-based, no
-    action-spec offset) under Plackett-Luce with candidate logits `[..., N]`: the sum over
-    positions of the log softmax over the candidates not chosen at earlier positions."""
-    logits = tf.convert_to_tensor(logits)
-    slates = tf.cast(slates, tf.int32)
-    chosen = tf.gather(logits, slates, batch_dims=slates.shape.rank - 1)  # [..., k]
-    taken = tf.math.cumsum(tf.one_hot(slates, tf.shape(logits)[-1], dtype=logits.dtype),
-                           axis=-2, exclusive=True)  # [..., k, N]: chosen before position j
-    remaining = tf.where(taken > 0.0, tf.constant(-np.inf, logits.dtype),
-                         logits[..., tf.newaxis, :])
-    return tf.reduce_sum(chosen - tf.reduce_logsumexp(remaining, axis=-1), axis=-1)
-
-
-def sample_slates(logits: tf.Tensor, slate_size: int, seed: seeds.Seed) -> tf.Tensor:
-    """`[B, k]` int32 Plackett-Luce slates (0-based): the top k of logits plus Gumbel noise."""
-    uniform = tf.random.stateless_uniform(tf.shape(logits), seeds.as_seed(seed),
-                                          minval=np.finfo(np.float32).tiny, maxval=1.0)
-    gumbel = -tf.math.log(-tf.math.log(uniform))
-    return tf.math.top_k(logits + gumbel, slate_size, sorted=True).indices
-
-
-class PlackettLuceSlatePolicy(tf_policy.TFPolicy):
-    """A Plackett-Luce slate from the softmax of `item_network`'s candidate scores, or with
-    `greedy` the k best-scored candidates, best first. Sampling needs the stateless `seed`
-    passed to `action`; slates are offset by the action spec's minimum."""
-
-    def __init__(self, time_step_spec: ts.TimeStep, action_spec: types.BoundedTensorSpec,
-                 item_network: ItemNetwork, greedy: bool = False):
-        self._shape = slate_shape(action_spec)
-        self._item_network = item_network
-        self._greedy = greedy
-        super().__init__(time_step_spec, action_spec)
-
-    def _variables(self) -> list[tf.Variable]:
-        return list(self._item_network.trainable_variables)
-
-    def logits(self, observation: types.NestedTensor) -> tf.Tensor:
-        """`[B, N]`: the candidate logits."""
-        return self._item_network(observation)
-
-    def _action(self, time_step: ts.TimeStep, policy_state: types.NestedTensor,
-                seed: types.Seed | None) -> policy_step.PolicyStep:
-        minimum, _, slate_size = self._shape
-        logits = self.logits(time_step.observation)
-        if self._greedy:
-            slate = tf.math.top_k(logits, slate_size, sorted=True).indices
-        else:
-            if seed is None:
-                raise ValueError("a sampling PlackettLuceSlatePolicy needs the `seed` argument"
-                                 " of `action` (an int or a shape-[2] integer tensor)")
-            slate = sample_slates(logits, slate_size, seed)
-        return policy_step.PolicyStep(tf.cast(slate + minimum, self.action_spec.dtype),
-                                      policy_state, ())
-
-    def _distribution(self, time_step: ts.TimeStep,
-                      policy_state: types.NestedTensorSpec) -> policy_step.PolicyStep:
-        raise NotImplementedError("PlackettLuceSlatePolicy samples slates directly; use"
-                                  " `action`, and `plackett_luce_log_prob` for probabilities")
+BASELINES = ("mean", "none")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,11 +40,11 @@ class ReinforceConfig:
     """REINFORCE hyperparameters.
 
     `gamma` defaults to 1: the environments are episodic and evaluated by the undiscounted
-    return. `baseline` is "mean" (the mean return to go at step t of the users still playing)
-    or "none". `normalize_advantages` divides the advantages by their standard deviation over
-    the episode's active steps. `entropy_bonus` weighs the entropy of the first slate position's
-    softmax. Where episodes never end (interest exploration), cap them in the environment
-    (`v1_environment(..., max_episode_steps=100)`).
+    return. `baseline` is "mean" (the mean return to go of the users at the same step of their
+    episode) or "none". `normalize_advantages` divides the advantages by their standard
+    deviation over the batch's trained steps. `entropy_bonus` weighs the entropy of the first
+    slate position's softmax. Where episodes never end (interest exploration), cap them in the
+    environment (`max_episode_steps`).
     """
 
     learning_rate: float = 1e-2  # Adam; tuned on interest evolution with 256 users
@@ -120,126 +63,86 @@ class ReinforceConfig:
             if not valid:
                 raise ValueError(f"ReinforceConfig.{name} is out of range: got"
                                  f" {getattr(self, name)!r}")
-        if self.baseline not in ("mean", "none"):
-            raise ValueError(f"ReinforceConfig.baseline must be 'mean' or 'none', got"
+        if self.baseline not in BASELINES:
+            raise ValueError(f"ReinforceConfig.baseline must be one of {BASELINES}, got"
                              f" {self.baseline!r}")
 
 
-class ReinforceLearner:
-    """REINFORCE on a batched RecSim v1 `TFAgentsEnvironment`, one user a batch row.
+class SlateReinforceAgent(reinforce_agent.ReinforceAgent):
+    """TF-Agents' `ReinforceAgent` over slates, with the mean-return baseline of the module
+    docstring and Adam (`config.learning_rate`).
 
-    Each `train_step` resets the environment, plays the episode of every user with
-    `collect_policy` until all are done (or truncated), and takes one Adam step.
-    Iteration i's sampling seeds derive from `fold_in(fold_in(seed, 1), i)`, so a learner
-    restored from `checkpoint_objects()` continues identically. `policy` is greedy.
+    The actor network is a `SlateActorNetwork` of `config.hidden`, its weights drawn from
+    `seed`. `collect_policy` is a `PlackettLuceSlatePolicy` over its logits (stateless draws
+    from `seed`, so a run restored from `tf.train.Checkpoint(agent=...)` continues exactly);
+    `policy` is its greedy version.
     """
 
-    def __init__(self, env: TFAgentsEnvironment, config: ReinforceConfig = ReinforceConfig(),
-                 seed: seeds.Seed = 0):
-        self._env = env
+    def __init__(self, time_step_spec: ts.TimeStep, action_spec: types.BoundedTensorSpec,
+                 config: ReinforceConfig = ReinforceConfig(), seed: seeds.Seed = 0,
+                 train_step_counter: tf.Variable | None = None, name: str | None = None):
+        run_seed = seeds.as_seed(seed)
+        actor_network = SlateActorNetwork(time_step_spec.observation, action_spec,
+                                          config.hidden, seeds.fold_in(run_seed, 0))
+        actor_network.create_variables()
+        super().__init__(
+            time_step_spec, action_spec, actor_network,
+            Adam(actor_network.trainable_weights, config.learning_rate), gamma=config.gamma,
+            normalize_returns=False,  # `total_loss` normalises the advantages itself.
+            entropy_regularization=config.entropy_bonus or None,
+            train_step_counter=train_step_counter, name=name)
         self._config = config
-        self._seed = seeds.as_seed(seed)
-        self._shape = slate_shape(env.action_spec())
-        features = ObservationFeatures(env.time_step_spec().observation)
-        self.item_network = ItemNetwork(features, config.hidden, seeds.fold_in(self._seed, 0))
-        self.optimizer = Adam(self.item_network.trainable_variables, config.learning_rate)
-        self.iterations = tf.Variable(0, dtype=tf.int64, trainable=False, name="iterations")
-        self.environment_steps = tf.Variable(0, dtype=tf.int64, trainable=False,
-                                             name="environment_steps")
-        specs = (env.time_step_spec(), env.action_spec())
-        self.policy = PlackettLuceSlatePolicy(*specs, self.item_network, greedy=True)
-        self.collect_policy = PlackettLuceSlatePolicy(*specs, self.item_network, greedy=False)
+        self._collect_policy = PlackettLuceSlatePolicy(
+            time_step_spec, action_spec, lambda observation: actor_network(observation)[0].logits,
+            tuple(actor_network.variables), seeds.fold_in(run_seed, 1))
+        self._policy = greedy_policy.GreedyPolicy(self._collect_policy)
 
-    def checkpoint_objects(self) -> dict[str, tf.Module | tf.Variable]:
-        """Everything to save (as `tf.train.Checkpoint(**objects)`) to resume exactly."""
-        return {"item_network": self.item_network, "optimizer": self.optimizer,
-                "iterations": self.iterations, "environment_steps": self.environment_steps,
-                "environment": self._env.checkpoint_state}
+    def total_loss(self, experience: trajectory.Trajectory, returns: types.Tensor,
+                   weights: types.Tensor | None, training: bool = False) -> tf_agent.LossInfo:
+        """The stock loss with the advantages `[B, T]` of `returns` in place of `returns`."""
+        return super().total_loss(experience, self.advantages(experience, returns), weights,
+                                  training)
 
-    @tf.function
-    def train_step(self) -> dict[str, tf.Tensor]:
-        """One episode of every user and one Adam step; scalar metrics `loss`, `mean_return`
-        (undiscounted, per user) and `episode_length` (mean steps per user)."""
-        observations, slates, rewards, active = self._play_episode()
-        config = self._config
-        returns_to_go = tf.scan(lambda future, reward: reward + config.gamma * future, rewards,
-                                initializer=tf.zeros_like(rewards[0]), reverse=True)  # [T, B]
-        weights = tf.cast(active, tf.float32)
-        count = tf.maximum(tf.reduce_sum(weights), 1.0)
-        advantages = returns_to_go
-        if config.baseline == "mean":
-            baseline = tf.reduce_sum(weights * returns_to_go, axis=1, keepdims=True) / tf.maximum(
-                tf.reduce_sum(weights, axis=1, keepdims=True), 1.0)
-            advantages = returns_to_go - baseline
-        if config.normalize_advantages:
-            mean = tf.reduce_sum(weights * advantages) / count
-            spread = tf.sqrt(tf.reduce_sum(weights * tf.square(advantages - mean)) / count)
+    def advantages(self, experience: trajectory.Trajectory, returns: tf.Tensor) -> tf.Tensor:
+        """`[B, T]`: `returns` to go minus the mean return to go of the trained steps at the same
+        step of their episode (`config.baseline="mean"`), then divided by their standard
+        deviation over the trained steps (`normalize_advantages`). The trained steps are the
+        stock agent's: no boundary step, and none after a row's last complete episode; a row
+        that starts mid-episode counts its steps from the row's start."""
+        trained = ~experience.is_boundary() & (tf.math.cumsum(
+            tf.cast(experience.is_last(), tf.int32), axis=1, reverse=True) > 0)
+        trained = tf.cast(trained, returns.dtype)
+        count = tf.maximum(tf.reduce_sum(trained), 1.0)
+        advantages = returns
+        if self._config.baseline == "mean":
+            index = _episode_step(experience.step_type)
+            length = tf.shape(returns)[1]
+            totals = tf.math.unsorted_segment_sum(trained * returns, index, length)
+            counts = tf.math.unsorted_segment_sum(trained, index, length)
+            advantages = returns - tf.gather(totals / tf.maximum(counts, 1.0), index)
+        if self._config.normalize_advantages:
+            mean = tf.reduce_sum(trained * advantages) / count
+            spread = tf.sqrt(tf.reduce_sum(trained * tf.square(advantages - mean)) / count)
             advantages = advantages / (spread + 1e-6)
-        advantages = tf.stop_gradient(weights * advantages)
-        variables = self.item_network.trainable_variables
-        with tf.GradientTape() as tape:
-            logits = self._logits(observations)  # [T, B, N]
-            log_probs = plackett_luce_log_prob(logits, slates)  # [T, B]
-            loss = -tf.reduce_sum(advantages * log_probs) / count
-            if config.entropy_bonus:
-                entropy = -tf.reduce_sum(tf.nn.softmax(logits) * tf.nn.log_softmax(logits), -1)
-                loss -= config.entropy_bonus * tf.reduce_sum(weights * entropy) / count
-        gradients = tape.gradient(loss, variables)
-        missing = [v.name for v, g in zip(variables, gradients) if g is None]
-        if missing:
-            raise ValueError(f"no gradient reaches {missing}")
-        self.optimizer.apply(gradients)
-        self.iterations.assign_add(1)
-        users = tf.cast(tf.shape(rewards)[1], tf.float32)
-        return {"loss": loss, "mean_return": tf.reduce_sum(rewards) / users,
-                "episode_length": tf.reduce_sum(weights) / users}
+        return tf.stop_gradient(trained * advantages)
 
-    def _logits(self, observations: types.NestedTensor) -> tf.Tensor:
-        """`[T, B, N]` logits of stacked observations `{"observation": [T, B, ...]}`."""
-        leaves = tf.nest.flatten(observations)
-        time, batch = tf.shape(leaves[0])[0], tf.shape(leaves[0])[1]
-        merged = tf.nest.map_structure(
-            lambda x: tf.reshape(x, tf.concat([[time * batch], tf.shape(x)[2:]], 0)),
-            observations)
-        logits = self.item_network(merged)
-        return tf.reshape(logits, [time, batch, self._shape.num_candidates])
+    def entropy_regularization_loss(self, actions_distribution: PlackettLuceSlate,
+                                    weights: types.Tensor | None = None) -> tf.Tensor:
+        """-`entropy_bonus` times the mean entropy of the first slate position's softmax over
+        the weighted steps (Plackett-Luce slates have no closed-form entropy)."""
+        if not self._entropy_regularization:
+            return tf.constant(0.0)
+        logits = actions_distribution.logits
+        entropy = -tf.reduce_sum(tf.nn.softmax(logits) * tf.nn.log_softmax(logits), -1)
+        if weights is not None:
+            entropy *= weights
+        return -self._entropy_regularization * tf.reduce_mean(entropy)
 
-    def _play_episode(self) -> tuple[types.NestedTensor, tf.Tensor, tf.Tensor, tf.Tensor]:
-        """Resets and plays every user's episode with the sampling policy: the observations
-        (`{"observation": ...}` leaves `[T, B, ...]`), the 0-based slates `[T, B, k]`, the
-        rewards `[T, B]` and whether each user was still playing `[T, B]`."""
-        minimum, _, slate_size = self._shape
-        iteration_seed = seeds.fold_in(seeds.fold_in(self._seed, 1), self.iterations)
-        batch = self._env.batch_size
-        time_step = self._env.reset()
-        observed = {"observation": time_step.observation["observation"]}
-        arrays = (tf.nest.map_structure(
-            lambda x: tf.TensorArray(x.dtype, size=0, dynamic_size=True,
-                                     element_shape=x.shape), observed),
-                  tf.TensorArray(tf.int32, size=0, dynamic_size=True,
-                                 element_shape=[batch, slate_size]),
-                  tf.TensorArray(tf.float32, size=0, dynamic_size=True, element_shape=[batch]),
-                  tf.TensorArray(tf.bool, size=0, dynamic_size=True, element_shape=[batch]))
 
-        def running(step, time_step, arrays):
-            del step, arrays
-            return ~tf.reduce_all(time_step.is_last())
-
-        def advance(step, time_step, arrays):
-            observations, slates, rewards, active = arrays
-            slate = self.collect_policy.action(
-                time_step, seed=seeds.fold_in(iteration_seed, step)).action
-            next_step = self._env.step(slate)
-            observations = tf.nest.map_structure(
-                lambda array, x: array.write(step, x), observations,
-                {"observation": time_step.observation["observation"]})
-            arrays = (observations, slates.write(step, tf.cast(slate, tf.int32) - minimum),
-                      rewards.write(step, next_step.reward),
-                      active.write(step, ~time_step.is_last()))
-            return step + 1, next_step, arrays
-
-        steps, _, arrays = tf.while_loop(running, advance, (tf.constant(0), time_step, arrays))
-        self.environment_steps.assign_add(tf.cast(steps, tf.int64))
-        observations, slates, rewards, active = arrays
-        return (tf.nest.map_structure(lambda array: array.stack(), observations),
-                slates.stack(), rewards.stack(), active.stack())
+def _episode_step(step_type: tf.Tensor) -> tf.Tensor:
+    """`[B, T]` int32: each step's index in its episode (0 at `FIRST`); a row's steps before its
+    first `FIRST` count from the row's start."""
+    first = tf.transpose(tf.equal(step_type, ts.StepType.FIRST))  # [T, B]
+    index = tf.scan(lambda previous, restart: tf.where(restart, 0, previous + 1), first,
+                    initializer=-tf.ones_like(first[0], tf.int32))
+    return tf.transpose(index)

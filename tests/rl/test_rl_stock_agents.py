@@ -1,0 +1,108 @@
+"""TF-Agents' own agents (REINFORCE with a value baseline, PPO) learning slates on RecSim v1's
+interest evolution through the slate observation contract, with `SlateActorNetwork` and
+`SlateValueNetwork` as their networks: nothing of the agents is ours.
+
+TF-Agents' `ActorPolicy` samples without a seed (drivers pass none), so from TensorFlow's global
+generator: the training tests fix its global seed.
+"""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from tf_agents.agents import PPOClipAgent, ReinforceAgent
+from tf_agents.policies import actor_policy
+
+from recsim_ng.applications.recsim_v1 import interest_evolution
+from recsim_ng.applications.recsim_v1.environment import v1_environment
+from recsim_ng.entities.choice_models import PlackettLuceSlate
+from recsim_ng.rl.agents.slate_actor_network import SlateActorNetwork, SlateValueNetwork
+from recsim_ng.rl.agents.slate_policy import RandomSlatePolicy
+from recsim_ng.rl.collect import EpisodeLearner
+from recsim_ng.rl.evaluation import Evaluator
+
+CANDIDATES, SLATE = 10, 3
+TRAIN_USERS, COLLECT_STEPS, ITERATIONS, EVAL_USERS = 64, 100, 10, 500
+
+
+def environment(users, seed=0):
+    return v1_environment(interest_evolution(users, CANDIDATES, SLATE), seed=seed,
+                          restart="per_user")
+
+
+def test_the_networks_are_tf_agents_networks_of_plain_variables():
+    env = environment(4)
+    observation_spec, action_spec = env.time_step_spec().observation, env.action_spec()
+    actor = SlateActorNetwork(observation_spec, action_spec, seed=1)
+    output_spec = actor.create_variables()
+    assert output_spec.event_spec.shape == [SLATE] and output_spec.dtype == tf.int32
+    tower = {variable.ref() for variable in actor.tower.trainable_variables}
+    assert len(tower) == 6  # Keras tracks the tower's plain variables: 3 weights, 3 biases.
+    for variables in (actor.variables, actor.trainable_weights, actor.trainable_variables):
+        assert {variable.ref() for variable in variables} == tower
+    # Any outer axes: a [B, T] batch scores as its steps one by one.
+    time_step = env.current_time_step()
+    random = RandomSlatePolicy(env.time_step_spec(), action_spec)
+    steps = [time_step.observation, env.step(random.action(time_step).action).observation]
+    observation = tf.nest.map_structure(lambda *x: tf.stack(x, 1), *steps)
+    slates, _ = actor(observation)
+    assert isinstance(slates, PlackettLuceSlate) and slates.logits.shape == [4, 2, CANDIDATES]
+    critic = SlateValueNetwork(observation_spec, seed=2)
+    critic.create_variables()
+    values, _ = critic(observation)
+    for step, single in enumerate(steps):
+        np.testing.assert_allclose(actor(single)[0].logits, slates.logits[:, step], rtol=1e-6)
+        np.testing.assert_allclose(values[:, step], tf.reduce_mean(critic.tower(single), -1),
+                                   rtol=1e-6)
+    # `copy` rebuilds from the same arguments: new variables, equal values (the same seed).
+    copy = actor.copy(name="copy")
+    copy.create_variables()
+    for mine, theirs in zip(actor.variables, copy.variables):
+        assert mine is not theirs
+        np.testing.assert_array_equal(mine, theirs)
+    # TF-Agents' `ActorPolicy` samples its slates and serves their mode.
+    policy = actor_policy.ActorPolicy(env.time_step_spec(), action_spec, actor)
+    sampled = policy.action(time_step, seed=3).action.numpy()
+    assert all(len(set(slate)) == SLATE for slate in sampled)
+    assert ((0 <= sampled) & (sampled < CANDIDATES)).all()
+    np.testing.assert_array_equal(policy.distribution(time_step).action.mode(),
+                                  tf.math.top_k(actor(time_step.observation)[0].logits,
+                                                SLATE).indices)
+
+
+@pytest.fixture(name="evaluator", scope="module")
+def fixture_evaluator():
+    """Fresh users (not the training ones) and the random policy's return on them."""
+    evaluator = Evaluator(lambda users: environment(users), EVAL_USERS, seed=4)
+    env = environment(1)
+    return evaluator, evaluator(RandomSlatePolicy(env.time_step_spec(), env.action_spec()))
+
+
+def make_reinforce(time_step_spec, action_spec):
+    """REINFORCE with a learned state-value baseline (returns minus the value network's)."""
+    observation_spec = time_step_spec.observation
+    return ReinforceAgent(time_step_spec, action_spec,
+                          SlateActorNetwork(observation_spec, action_spec, seed=2),
+                          tf.keras.optimizers.Adam(1e-2),
+                          value_network=SlateValueNetwork(observation_spec, seed=3))
+
+
+def make_ppo(time_step_spec, action_spec):
+    """PPO with clipping, generalised advantage estimates from the value network."""
+    observation_spec = time_step_spec.observation
+    return PPOClipAgent(time_step_spec, action_spec, tf.keras.optimizers.Adam(1e-3),
+                        actor_net=SlateActorNetwork(observation_spec, action_spec, seed=2),
+                        value_net=SlateValueNetwork(observation_spec, seed=3),
+                        num_epochs=4, normalize_observations=False)
+
+
+@pytest.mark.parametrize("make_agent", [make_reinforce, make_ppo])
+def test_a_stock_agent_learns_to_beat_random_slates(make_agent, evaluator, assert_beats):
+    tf.random.set_seed(0)
+    env = environment(TRAIN_USERS, seed=1)
+    agent = make_agent(env.time_step_spec(), env.action_spec())
+    learner = EpisodeLearner(agent, env, COLLECT_STEPS)
+    for _ in range(ITERATIONS):
+        assert np.isfinite(learner.train_step()["loss"])
+    assert int(learner.environment_steps) == ITERATIONS * COLLECT_STEPS
+    evaluate, random = evaluator
+    assert_beats(evaluate(learner.policy), random)
