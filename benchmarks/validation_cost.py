@@ -67,11 +67,11 @@ def env_step_calls(users: int, steps: int, mode: str) -> dict[bool, Callable[[],
     """`steps` environment steps with the action check on (True) and off (False): one
     `tf.function` loop (`graph`, `xla`), or Python calls of the XLA-compiled step (`eager`)."""
     import tensorflow as tf
-    from recsim_ng.applications.recsim_v1 import ADAPTER_FIELDS, interest_evolution
+    from recsim_ng.applications.recsim_v1 import interest_evolution, slate_fields
     from recsim_ng.rl.episodes import EpisodeRunner
 
-    fields = {key: value for key, value in ADAPTER_FIELDS.items() if key != "action"}
-    runner = EpisodeRunner(interest_evolution(users, 10, 2), **fields,
+    network = interest_evolution(users, 10, 2)
+    runner = EpisodeRunner(network, **slate_fields(network).adapter_arguments(),
                            jit_compile=mode == "eager")
     allowed = tf.ones([users], tf.bool)
     slates = [tf.argsort(tf.random.stateless_uniform([users, 10], [step, 0]), axis=1)[:, :2]

@@ -7,7 +7,7 @@ real-log fits of `docs/fitting/` (made by `python -m recsim_ng.fitting.real_logs
     python scripts/reproduce_results.py --replot               # plots and RESULTS.md only
 
 For each task it trains and evaluates the agents of `PLANS` with `run_experiment` (the code
-path of `python -m recsim_ng.rl.run_experiment`), saves `docs/results/<task>.json` and the
+path of `python -m recsim_ng.applications.recsim_v1.run_experiment`), saves `docs/results/<task>.json` and the
 learning-curve plot `docs/results/<task>.png`, then rewrites RESULTS.md from every saved task.
 Needs the `plots` extra (matplotlib).
 """
@@ -24,7 +24,7 @@ import matplotlib
 import matplotlib.pyplot as plt
 
 from recsim_ng.lib.machine import machine_info
-from recsim_ng.rl.experiments import POLICIES, TASKS, run_experiment
+from recsim_ng.applications.recsim_v1.experiments import POLICIES, TASKS, run_experiment
 
 matplotlib.use("Agg")
 
@@ -95,7 +95,7 @@ def command(task: str, plan: Plan) -> str:
     """The command line that reproduces one row."""
     steps = "" if plan.agent in POLICIES else (
         f" --environment_steps={plan.environment_steps} --train_users={plan.train_users}")
-    return (f"python -m recsim_ng.rl.run_experiment --task={task} --agent={plan.agent}{steps}"
+    return (f"python -m recsim_ng.applications.recsim_v1.run_experiment --task={task} --agent={plan.agent}{steps}"
             f" --eval_users={EVAL_USERS} --seed={SEED}")
 
 

@@ -141,7 +141,7 @@ def _crossed(previous: int, current: int, period: int) -> bool:
     return current // period > previous // period
 
 
-def _check_same_run(stored: Mapping[str, Any], asked: Mapping[str, Any], where: str) -> None:
+def check_same_run(stored: Mapping[str, Any], asked: Mapping[str, Any], where: str) -> None:
     """A `ValueError` unless the run `asked` for resumes or continues the `stored` one."""
     stored_steps, asked_steps = stored.get("environment_steps", 0), asked["environment_steps"]
     if asked_steps < stored_steps:
@@ -240,7 +240,7 @@ class _Run:
                 raise ValueError(f"{self._output_dir} holds checkpoints or a learning curve but"
                                  f" no {SETTINGS_FILE} to check this run's settings against;"
                                  f" {START_AFRESH}")
-            _check_same_run(stored, asked, self._output_dir)
+            check_same_run(stored, asked, self._output_dir)
         return stored
 
     def _restore(self) -> None:

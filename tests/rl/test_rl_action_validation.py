@@ -11,7 +11,7 @@ import pytest
 import tensorflow as tf
 from gymnasium.vector.utils import batch_space
 
-from recsim_ng.applications.recsim_v1 import ADAPTER_FIELDS, interest_evolution
+from recsim_ng.applications.recsim_v1 import interest_evolution, slate_fields
 from recsim_ng.lib.field_spec import FieldSpec
 from recsim_ng.lib.space import discrete
 from recsim_ng.rl.gym_env import GymEnv
@@ -27,10 +27,15 @@ def story_environment(make_network, env_args):
     return TFAgentsEnvironment(make_network(NUM_USERS), **env_args, jit_compile=True)
 
 
+def v1_arguments(network):
+    """The adapter arguments serving a v1 network's slate observation."""
+    return slate_fields(network).adapter_arguments()
+
+
 def v1_slates():
     """RecSim v1 interest evolution, 5 candidates, slates of 2 distinct candidates, under XLA."""
-    return TFAgentsEnvironment(interest_evolution(NUM_USERS, num_candidates=5, slate_size=2),
-                               **ADAPTER_FIELDS, jit_compile=True)
+    network = interest_evolution(NUM_USERS, num_candidates=5, slate_size=2)
+    return TFAgentsEnvironment(network, **v1_arguments(network), jit_compile=True)
 
 
 STORY_INVALID = {"index past the documents": [[0, 1], [2, 6], [4, 0]],
@@ -108,7 +113,8 @@ def test_the_gym_space_of_distinct_slates_samples_and_batches_distinct_slates():
 
 
 def test_a_gym_environment_refuses_a_repeated_candidate():
-    env = GymEnv(interest_evolution(1, num_candidates=5, slate_size=2), **ADAPTER_FIELDS)
+    network = interest_evolution(1, num_candidates=5, slate_size=2)
+    env = GymEnv(network, **v1_arguments(network))
     env.reset(seed=0)
     with pytest.raises(ValueError, match="not in the action space"):
         env.step(np.array([3, 3]))

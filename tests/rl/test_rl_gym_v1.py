@@ -10,9 +10,11 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
+from recsim_ng.applications.recsim_v1.gym_registration import (V1_GYM_IDS,
+                                                               register_v1_environments)
 from recsim_ng.rl.gym_env import GymVectorEnv
 from recsim_ng.rl.gym_spaces import DistinctMultiDiscrete
-from recsim_ng.rl.gym_registration import V1_GYM_IDS, register_v1_environments
+from recsim_ng.rl.slate_observation import CANDIDATES, RESPONSE, USER
 
 EVOLUTION = "recsim_ng/InterestEvolution-v1"
 EXPLORATION = "recsim_ng/InterestExploration-v1"
@@ -44,6 +46,9 @@ def test_passes_check_env(env_id):
     settings = V1_GYM_IDS[env_id]
     assert env.action_space == DistinctMultiDiscrete(
         settings.num_candidates, (settings.slate_size,), dtype=np.int32)
+    assert set(env.observation_space.spaces) == {USER, CANDIDATES, RESPONSE}  # slate contract
+    assert all(space.shape[0] == settings.num_candidates
+               for space in env.observation_space[CANDIDATES].values())
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         check_env(env.unwrapped, skip_render_check=True)
@@ -99,8 +104,8 @@ def test_make_vec_truncates_interest_exploration_at_100_steps():
 @pytest.mark.parametrize("env_id", sorted(V1_GYM_IDS))
 def test_reset_seed_fixes_the_first_observation(env_id):
     env = gymnasium.make(env_id)
-    doc = "doc.quality" if env_id == EXPLORATION else "doc"  # the candidates' features
-    first, again, other = (env.reset(seed=seed)[0]["observation"][doc] for seed in (7, 7, 8))
+    doc = "quality" if env_id == EXPLORATION else "doc"  # the candidates' features
+    first, again, other = (env.reset(seed=seed)[0][CANDIDATES][doc] for seed in (7, 7, 8))
     np.testing.assert_array_equal(first, again)
     assert not np.array_equal(first, other)
 

@@ -14,7 +14,7 @@ import pytest
 import tensorflow as tf
 
 from recsim_ng.rl.agents import QLearningConfig, ReinforceConfig, SlateQConfig
-from recsim_ng.rl.experiments import TASKS, make_agent, run_experiment
+from recsim_ng.applications.recsim_v1.experiments import TASKS, make_agent, run_experiment
 from recsim_ng.rl.training import train
 
 EXPERIMENT = dict(task_name="interest_evolution", agent="slate_q", environment_steps=240,
@@ -41,7 +41,7 @@ def _curve_without_wall_time(output_dir):
 def test_a_killed_and_resumed_run_ends_where_an_uninterrupted_run_does(tmp_path):
     uninterrupted = run_experiment(**EXPERIMENT, output_dir=str(tmp_path / "whole"))
     killed_dir = tmp_path / "killed"
-    command = [sys.executable, "-m", "recsim_ng.rl.run_experiment", *_flags(killed_dir)]
+    command = [sys.executable, "-m", "recsim_ng.applications.recsim_v1.run_experiment", *_flags(killed_dir)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     index = killed_dir / "checkpoints" / "checkpoint"
     deadline = time.monotonic() + 300
@@ -74,7 +74,7 @@ def test_resuming_restores_every_variable_and_continues_identically(tmp_path):
     again = learner()
     report = train(again, 30, str(tmp_path), checkpoint_every=5)
     assert report.resumed_from == 12 and report.environment_steps == 30
-    for expected, actual in zip(whole.network.variables, again.network.variables):
+    for expected, actual in zip(whole.agent.variables, again.agent.variables):
         np.testing.assert_array_equal(expected, actual)
     assert int(again.environment_steps.numpy()) == 30
 

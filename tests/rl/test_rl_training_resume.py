@@ -14,7 +14,7 @@ import tensorflow as tf
 
 from recsim_ng.rl import training
 from recsim_ng.rl.evaluation import EvaluationResult
-from recsim_ng.rl.experiments import run_experiment
+from recsim_ng.applications.recsim_v1.experiments import run_experiment
 from recsim_ng.rl.training import train
 
 TINY = dict(task_name="interest_evolution", agent="slate_q", environment_steps=2, train_users=4,
@@ -92,7 +92,7 @@ def test_a_rerun_with_other_settings_is_refused_naming_each_one(tiny_run):
 
 def _command_line(output_dir, *more_flags):
     return subprocess.run(
-        [sys.executable, "-m", "recsim_ng.rl.run_experiment", "--task=interest_evolution",
+        [sys.executable, "-m", "recsim_ng.applications.recsim_v1.run_experiment", "--task=interest_evolution",
          "--agent=slate_q", "--environment_steps=2", "--train_users=4", "--eval_users=10",
          "--seed=3", "--curve_points=0", f"--output_dir={output_dir}", *more_flags],
         capture_output=True, text=True, timeout=300)

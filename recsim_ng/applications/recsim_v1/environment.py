@@ -21,7 +21,8 @@ variables, at step t >= 1:
 - `reward`: `reward`, `done`, and the running `episode_return` and `episode_length`.
 
 The agent's observation at step t is (`observation`, `response`), i.e. v1's {user, doc,
-response}; see `OBSERVATION_VARIABLES`. Step 0 is v1's `reset()`: its `response` is empty (no
+response}; see `OBSERVATION_VARIABLES`, and `slate_fields` for the same in the slate observation
+contract the RL agents read. Step 0 is v1's `reset()`: its `response` is empty (no
 click; v1 returns None), its reward is 0 and its `slate` is a placeholder (0, 1, ..., k-1) that
 nothing reads.
 
@@ -43,14 +44,13 @@ from recsim_ng.core import Network, Value, ValueSpec, Variable
 from recsim_ng.core.variable import value
 from recsim_ng.entities.choice_models import TruncatedPlackettLuce
 from recsim_ng.lib.field_spec import FieldSpec
+from recsim_ng.lib import seeds
 from recsim_ng.lib.space import box, discrete
+from recsim_ng.rl.slate_observation import SlateFields, slate_environment
 
 tfd = tfp.distributions
 
 OBSERVATION_VARIABLES = ("observation", "response")
-# How the RL adapters (TF-Agents and Gymnasium) read a v1 network.
-ADAPTER_FIELDS = {"observation": {name: None for name in OBSERVATION_VARIABLES},
-                  "reward": ("reward", "reward"), "done": ("reward", "done"), "action": "slate"}
 
 
 class V1Environment(abc.ABC):
@@ -231,3 +231,29 @@ def _outcome(previous: Value, reward: tf.Tensor, terminal: tf.Tensor, count: boo
     length = previous.get("episode_length") + tf.cast(active, tf.int32) * int(count)
     return Value(reward=reward, done=previous.get("done") | terminal,
                  episode_return=previous.get("episode_return") + reward, episode_length=length)
+
+
+def slate_fields(network: Network) -> SlateFields:
+    """Where a v1 network holds the slate observation contract: the user is `observation.user`;
+    the candidates are `observation.doc` (named `doc`) or its fields `doc.<name>` (named
+    `<name>`); the response is every `response` field (`choice`: the clicked position, or
+    `slate_size`); the reward and the end are `reward.reward` and `reward.done`. Shared
+    candidates (`shared_candidates=True`) make `documents` shared state."""
+    observed = network.variable("observation").spec.as_dict
+    candidates = {field.removeprefix("doc."): ("observation", field) for field in observed
+                  if field == "doc" or field.startswith("doc.")}
+    num_users = network.variable("reward").spec.get("done").shape[0]
+    document_sets = next(iter(network.variable("documents").spec.as_dict.values())).shape[0]
+    return SlateFields(
+        user={"user": ("observation", "user")}, candidates=candidates,
+        response={field: ("response", field) for field in network.variable("response").spec.as_dict},
+        reward=("reward", "reward"), done=("reward", "done"),
+        shared_state=("documents",) if document_sets != num_users else ())
+
+
+def v1_environment(network: Network, seed: seeds.Seed = 0, max_episode_steps: int | None = None,
+                   restart: str = "per_user"):
+    """The TF-Agents environment (`recsim_ng.rl.slate_observation.slate_environment`) of a v1
+    network; episodes are truncated after `max_episode_steps` steps if given (v1's runner cap)."""
+    return slate_environment(network, slate_fields(network), seed, max_episode_steps,
+                             restart=restart)

@@ -1,8 +1,9 @@
 """The RecSim v1 tasks and agents by name, and `run_experiment`: train, evaluate, report.
 
-A task is one v1 environment at the sizes the literature uses; an agent is a learner (trained
-with `recsim_ng.rl.training.train`) or a fixed policy. `run_experiment` is what the command line
-(`recsim_ng.rl.run_experiment`) and RESULTS.md run.
+A task is one v1 environment at the sizes the literature uses; an agent is a TF-Agents agent
+(trained with `recsim_ng.rl.training.train` from the experience a driver collects, see
+`recsim_ng.rl.collect`) or a fixed policy. `run_experiment` is what the command line
+(`recsim_ng.applications.recsim_v1.run_experiment`) and RESULTS.md run.
 """
 
 from __future__ import annotations
@@ -13,16 +14,20 @@ from typing import Any, Callable, NamedTuple
 from tf_agents.policies import tf_policy
 
 from recsim_ng.applications import recsim_v1
+from recsim_ng.applications.recsim_v1.environment import v1_environment
+from recsim_ng.applications.recsim_v1.myopic_scores import (
+    interest_evolution_click_probability, interest_exploration_click_probability,
+    long_term_satisfaction_immediate_reward)
 from recsim_ng.core import Network
 from recsim_ng.lib import seeds
-from recsim_ng.rl.agents import (ClickProbability, ClusterBanditPolicy, FullSlateQLearner,
-                                 MyopicPolicy, QLearningConfig, RandomSlatePolicy,
-                                 ReinforceConfig, ReinforceLearner, SlateQConfig, SlateQLearner,
-                                 interest_evolution_click_probability,
-                                 interest_exploration_click_probability,
-                                 long_term_satisfaction_immediate_reward)
+from recsim_ng.rl.agents import ClickProbability, ClusterBanditPolicy, MyopicPolicy, RandomSlatePolicy
 from recsim_ng.rl.agents.full_slate_q import DEFAULT_CONFIG as FULL_SLATE_Q_CONFIG
-from recsim_ng.rl.evaluation import EvaluationResult, Evaluator, evaluate, v1_environment
+from recsim_ng.rl.agents.full_slate_q import FullSlateQAgent
+from recsim_ng.rl.agents.q_agent import QLearningConfig
+from recsim_ng.rl.agents.reinforce import ReinforceConfig, SlateReinforceAgent
+from recsim_ng.rl.agents.slate_q import SlateQAgent, SlateQConfig
+from recsim_ng.rl.collect import EpisodeLearner, ReplayLearner
+from recsim_ng.rl.evaluation import EvaluationResult, Evaluator, evaluate
 from recsim_ng.rl.tf_agents_env import TFAgentsEnvironment
 from recsim_ng.rl.training import CurvePoint, Learner, train
 
@@ -39,10 +44,11 @@ class Task:
     click_probability: Callable[[], ClickProbability] | None  # SlateQ's choice model
     max_episode_steps: int | None = None  # v1's runner cap, for tasks that never terminate
 
-    def environment(self, num_users: int, seed: seeds.Seed = 0) -> TFAgentsEnvironment:
+    def environment(self, num_users: int, seed: seeds.Seed = 0,
+                    restart: str = "per_user") -> TFAgentsEnvironment:
         """The batched TF-Agents environment of `num_users` users."""
         return v1_environment(self.network(num_users, self.num_candidates, self.slate_size),
-                              seed, self.max_episode_steps)
+                              seed, self.max_episode_steps, restart)
 
     def evaluate(self, policy: tf_policy.TFPolicy, num_users: int,
                  seed: seeds.Seed) -> EvaluationResult:
@@ -90,6 +96,12 @@ SLATE_Q_AGENTS = {
 # name -> the config of each learning agent
 LEARNER_CONFIGS: dict[str, QLearningConfig | ReinforceConfig] = {
     **SLATE_Q_AGENTS, "full_slate_q": FULL_SLATE_Q_CONFIG, "reinforce": ReinforceConfig()}
+# How the learners' training users restart. Synchronous episodes (every user restarts once all
+# have finished) reproduce the published figures: REINFORCE trains on whole episodes of every
+# user, and SlateQ learns markedly better from them than with per-user restarts on interest
+# evolution (RESULTS.md measures both).
+TRAINING_RESTART = "together"
+REINFORCE_MAX_EPISODE_STEPS = 500  # a cap on one training step's episodes
 POLICIES = ("random", "myopic", "cluster_ucb1", "cluster_thompson")
 LEARNERS = tuple(LEARNER_CONFIGS)
 AGENTS = POLICIES + LEARNERS
@@ -108,15 +120,21 @@ def make_agent(task: Task, agent: str, env: TFAgentsEnvironment,
             raise ValueError(f"agent {agent!r} needs clustered documents with quality:"
                              f" task 'interest_exploration', not {task.name!r}")
         return ClusterBanditPolicy(*specs, algorithm=agent.removeprefix("cluster_"))
+    run_seed = seeds.as_seed(seed)
+    agent_seed, replay_seed = seeds.fold_in(run_seed, 0), seeds.fold_in(run_seed, 1)
     if agent in SLATE_Q_AGENTS:
         if task.click_probability is None:
             raise ValueError(f"agent {agent!r} needs a conditional choice model; task"
                              f" {task.name!r} (the user always clicks position 0) has none")
-        return SlateQLearner(env, task.click_probability(), LEARNER_CONFIGS[agent], seed)
+        return ReplayLearner(SlateQAgent(*specs, task.click_probability(),
+                                         LEARNER_CONFIGS[agent], agent_seed), env,
+                             seed=replay_seed)
     if agent == "full_slate_q":
-        return FullSlateQLearner(env, LEARNER_CONFIGS[agent], seed)
-    if agent == "reinforce":
-        return ReinforceLearner(env, LEARNER_CONFIGS[agent], seed)
+        return ReplayLearner(FullSlateQAgent(*specs, LEARNER_CONFIGS[agent], agent_seed), env,
+                             seed=replay_seed)
+    if agent == "reinforce":  # Whole episodes of every user (see `TRAINING_RESTART`).
+        return EpisodeLearner(SlateReinforceAgent(*specs, LEARNER_CONFIGS[agent], agent_seed),
+                              env, REINFORCE_MAX_EPISODE_STEPS, whole_episodes=True)
     raise ValueError(f"agent must be one of {AGENTS}, got {agent!r}")
 
 
@@ -158,7 +176,8 @@ def run_experiment(task_name: str, agent: str, environment_steps: int = 0,
     run_seed = seeds.as_seed(seed)
     train_users = train_users if agent in LEARNERS else 0
     # Fixed policies only need the environment's specs.
-    env = task.environment(max(train_users, 1), seeds.fold_in(run_seed, 0))
+    env = task.environment(max(train_users, 1), seeds.fold_in(run_seed, 0),
+                           TRAINING_RESTART)
     made = make_agent(task, agent, env, seeds.fold_in(run_seed, 3))
     curve: list[CurvePoint] = []
     train_seconds, steps_taken = 0.0, 0

@@ -1,15 +1,15 @@
 """Registered Gymnasium ids for RecSim v1's three environments (`recsim_ng.applications.recsim_v1`).
 
-Each id wraps a v1 network as `recsim_ng.rl.evaluation.v1_environment` does for TF-Agents:
-the observation is `{"observation": {user, doc}, "response": {...}}`, the reward is
-`("reward", "reward")`, `terminated` is `("reward", "done")`, and the action is the `slate`
-(indices into the current candidates; as in v1, a slate may repeat a candidate). Needs only the
-`gym` extra (gymnasium), not TF-Agents.
+Each id wraps a v1 network as `v1_environment` does for TF-Agents: the observation is the slate
+contract (`recsim_ng.rl.slate_observation`) read through `slate_fields`, `{"user": {...},
+"candidates": {...}, "response": {...}}`, the reward is `reward.reward`, `terminated` is
+`reward.done`, and the action is the `slate` (distinct indices into the current candidates).
+Needs only the `gym` extra (gymnasium), not TF-Agents.
 
 Usage::
 
     import gymnasium
-    from recsim_ng.rl.gym_registration import register_v1_environments
+    from recsim_ng.applications.recsim_v1.gym_registration import register_v1_environments
 
     register_v1_environments()
     env = gymnasium.make("recsim_ng/InterestEvolution-v1")
@@ -30,7 +30,8 @@ import functools
 
 import gymnasium
 
-from recsim_ng.applications.recsim_v1 import ADAPTER_FIELDS, V1_SETTINGS, V1Setting
+from recsim_ng.applications.recsim_v1.environment import slate_fields
+from recsim_ng.applications.recsim_v1.settings import V1_SETTINGS, V1Setting
 from recsim_ng.core import Network
 from recsim_ng.rl.gym_env import register_env
 
@@ -52,5 +53,6 @@ def register_v1_environments() -> None:
     for env_id, settings in V1_GYM_IDS.items():
         if env_id in gymnasium.registry:
             continue
-        register_env(env_id, functools.partial(_make_network, settings),
-                     max_episode_steps=settings.max_episode_steps, **ADAPTER_FIELDS)
+        make_network = functools.partial(_make_network, settings)
+        register_env(env_id, make_network, max_episode_steps=settings.max_episode_steps,
+                     **slate_fields(make_network(1)).adapter_arguments())

@@ -1,4 +1,4 @@
-"""`python -m recsim_ng.rl.run_experiment --task=... --agent=...`: train and evaluate one agent.
+"""`python -m recsim_ng.applications.recsim_v1.run_experiment --task=... --agent=...`: train and evaluate one agent.
 
 Prints the evaluation as JSON (mean return, 95% CI half-width, users, training steps and wall
 time). With `--output_dir`, checkpoints, TensorBoard summaries and `learning_curve.csv` go
@@ -15,7 +15,7 @@ from typing import Sequence
 
 from absl import app, flags
 
-from recsim_ng.rl.experiments import AGENTS, POLICIES, TASKS, run_experiment
+from recsim_ng.applications.recsim_v1.experiments import AGENTS, POLICIES, TASKS, run_experiment
 from recsim_ng.lib.machine import machine_info
 
 _TASK = flags.DEFINE_enum("task", "interest_evolution", list(TASKS), "The v1 environment.")

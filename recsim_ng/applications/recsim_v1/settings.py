@@ -1,7 +1,7 @@
 """The sizes each v1 environment is run at here (and in the RL literature), in one place.
 
-RESULTS.md's tasks (`recsim_ng.rl.experiments`) and the registered Gymnasium ids
-(`recsim_ng.rl.gym_registration`) both read them.
+RESULTS.md's tasks (`recsim_ng.applications.recsim_v1.experiments`) and the registered Gymnasium
+ids (`recsim_ng.applications.recsim_v1.gym_registration`) both read them.
 """
 
 from __future__ import annotations
