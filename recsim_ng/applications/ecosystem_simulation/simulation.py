@@ -3,13 +3,16 @@
 `run_simulation` measures the users' mean cumulative utility and its standard error across
 independent runs. All runs execute as one compiled program: the runtime's `execute` is mapped
 over the runs' seeds inside a single `tf.function`, traced once per network, horizon and run count.
+`create_viable_provider_agent_network` puts an agent's slate in the myopic recommender's place
+(`agent_recs_story`), read through `AGENT_SLATE_FIELDS`; `agent_environment` serves it as a
+TF-Agents environment.
 """
 
 from __future__ import annotations
 
 import time
 import weakref
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import tensorflow as tf
@@ -20,9 +23,30 @@ from recsim_ng.applications.ecosystem_simulation.recommender import MyopicRecomm
 from recsim_ng.applications.ecosystem_simulation.user import (ClusteredNormalUserCoreDispersion,
                                                               init_random_provider_clusters)
 from recsim_ng.core import Network
+from recsim_ng.entities.recommendation import Config, UserConstructor
 from recsim_ng.lib import seeds
 from recsim_ng.lib.runtime import TFRuntime
-from recsim_ng.stories.recommendation import recs_story
+from recsim_ng.rl.slate_observation import SlateFields, slate_environment
+from recsim_ng.stories.recommendation import agent_recs_story, recs_story
+
+if TYPE_CHECKING:  # TF-Agents is the `rl` extra: imported only when an environment is built.
+    from recsim_ng.rl.tf_agents_env import TFAgentsEnvironment
+
+# The slate observation of `create_viable_provider_agent_network`. As the myopic recommender
+# does, an agent sees the users' interests and every document's features and provider (the same
+# documents for all users, drawn afresh each step); the response is the clicked slate position.
+# The reward is the utility of this step's click, the quantity the metrics accumulate.
+AGENT_SLATE_FIELDS = SlateFields(
+    user={"user_interests": ("user_observation", "user_interests")},
+    candidates={"doc_features": ("available_docs", "doc_features"),
+                "provider_id": ("available_docs", "provider_id")},
+    response={"choice": ("user_response", "choice")},
+    reward=("user_state", "utilities"),
+    shared_candidates=True,
+    shared_state=("corpus_state", "available_docs"))
+
+# The steps of an agent environment's episode (the story never ends), as interest evolution's.
+DEFAULT_EPISODE_STEPS = 50
 
 
 def create_viable_provider_simulation_network(
@@ -31,17 +55,53 @@ def create_viable_provider_simulation_network(
         interest_step_size: float = 0.0) -> Network:
     """The recommendation story with core-dispersion users, a viable corpus of
     `docs_per_provider` documents per provider, a myopic recommender and utility metrics."""
+    config = _config(provider_means, num_users, slate_size, docs_per_provider)
+    return Network(recs_story(
+        {**config, "provider_boost_cap": provider_boost_cap}, _user_ctor(interest_step_size),
+        ViableCorpus, MyopicRecommender, UtilityAsRewardMetrics))
+
+
+def create_viable_provider_agent_network(
+        provider_means: np.ndarray, num_users: int = 2000, slate_size: int = 3,
+        docs_per_provider: int = 5, interest_step_size: float = 0.0) -> Network:
+    """The simulation's users, corpus and metrics responding to an agent's slate, the input
+    variable `slate` (see `agent_recs_story`); serve it to agents with `AGENT_SLATE_FIELDS`."""
+    config = _config(provider_means, num_users, slate_size, docs_per_provider)
+    return Network(agent_recs_story(config, _user_ctor(interest_step_size), ViableCorpus,
+                                    UtilityAsRewardMetrics))
+
+
+def agent_environment(num_users: int, seed: seeds.Seed = 0,
+                      max_episode_steps: int = DEFAULT_EPISODE_STEPS, restart: str = "per_user",
+                      provider_means: np.ndarray | None = None,
+                      **network_args: Any) -> TFAgentsEnvironment:
+    """The batched TF-Agents environment (`slate_environment`) of
+    `create_viable_provider_agent_network(provider_means, num_users, **network_args)`, whose
+    episodes end after `max_episode_steps` steps; `provider_means` default to the demo's
+    (`init_random_provider_clusters()`: 80 providers in 40 clusters)."""
+    if provider_means is None:
+        provider_means = init_random_provider_clusters()
+    network = create_viable_provider_agent_network(provider_means, num_users, **network_args)
+    return slate_environment(network, AGENT_SLATE_FIELDS, seed, max_episode_steps,
+                             restart=restart)
+
+
+def _config(provider_means: np.ndarray, num_users: int, slate_size: int,
+            docs_per_provider: int) -> Config:
+    """The entities' config: `docs_per_provider` documents for each provider."""
     provider_means = np.asarray(provider_means, np.float32)
     if provider_means.ndim != 2:
         raise ValueError(f"provider_means must be [providers, topics], got shape"
                          f" {provider_means.shape}")
-    config = {"num_users": num_users, "num_topics": provider_means.shape[1],
-              "num_docs": docs_per_provider * provider_means.shape[0], "slate_size": slate_size,
-              "provider_means": provider_means, "provider_boost_cap": provider_boost_cap}
-    return Network(recs_story(
-        config, lambda c: ClusteredNormalUserCoreDispersion(
-            c, interest_step_size=interest_step_size),
-        ViableCorpus, MyopicRecommender, UtilityAsRewardMetrics))
+    return {"num_users": num_users, "num_topics": provider_means.shape[1],
+            "num_docs": docs_per_provider * provider_means.shape[0], "slate_size": slate_size,
+            "provider_means": provider_means}
+
+
+def _user_ctor(interest_step_size: float) -> UserConstructor:
+    """Core-dispersion users whose interests move `interest_step_size` towards each click."""
+    return lambda config: ClusteredNormalUserCoreDispersion(
+        config, interest_step_size=interest_step_size)
 
 
 class RunOutcomes(NamedTuple):
