@@ -255,11 +255,6 @@ class PlackettLuceSlate(TruncatedPlackettLuce):
         self._candidate_logits = candidates
         self._parameters = parameters  # The candidates and slate_size, not the parent's.
 
-    @classmethod
-    def _parameter_properties(cls, dtype, num_classes=None):
-        del dtype, num_classes
-        return dict(logits=tfp.util.ParameterProperties(event_ndims=1))
-
     @property
     def logits(self) -> tf.Tensor:
         """The candidate logits `[B..., N]`, without the no-choice."""
