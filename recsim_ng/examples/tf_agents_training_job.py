@@ -315,41 +315,46 @@ def latest_policy(root_dir: str) -> str:
     return os.path.join(folder, exported[-1])
 
 
-_ROOT_DIR = flags.DEFINE_string("root_dir", None, "Settings, checkpoints, summaries, policies.")
-_STORY = flags.DEFINE_enum("story", RunSettings.story, STORIES, "The simulated world.")
-_AGENT = flags.DEFINE_enum("agent", RunSettings.agent, AGENTS, "The agent.")
-_USERS = flags.DEFINE_integer("users", RunSettings.users,
-                              "Training users acting in parallel (batch rows).")
-_EPISODE_STEPS = flags.DEFINE_integer("episode_steps", RunSettings.episode_steps,
-                                      "Steps of an NG story's episode.")
-_COLLECT_STEPS = flags.DEFINE_integer(
-    "collect_steps", RunSettings.collect_steps, "Batched environment steps collected per"
-    " iteration; 0: the agent's default (1 off-policy, whole episodes on-policy).")
-_EVAL_USERS = flags.DEFINE_integer("eval_users", RunSettings.eval_users,
-                                   "Held-out users of each evaluation.")
-_SEED = flags.DEFINE_integer("seed", RunSettings.seed, "Seed of the environments and agent.")
-_ITERATIONS = flags.DEFINE_integer("iterations", 4000, "Training iterations (agent.train calls).")
-_EVAL_INTERVAL = flags.DEFINE_integer("eval_interval", 500, "Iterations between evaluations.")
-_CHECKPOINT_INTERVAL = flags.DEFINE_integer("checkpoint_interval", 500,
-                                            "Iterations between checkpoints and exports.")
-_SUMMARY_INTERVAL = flags.DEFINE_integer("summary_interval", 100,
-                                         "Iterations between training summaries.")
-_OVERWRITE = flags.DEFINE_bool("overwrite", False, "Delete a run stored in root_dir first.")
+def define_flags() -> None:
+    """The command line's flags, defined only when the job runs as a program, so that
+    importing the module (e.g. next to other programs' flags in one test process) defines
+    none."""
+    flags.DEFINE_string("root_dir", None, "Settings, checkpoints, summaries, policies.")
+    flags.DEFINE_enum("story", RunSettings.story, STORIES, "The simulated world.")
+    flags.DEFINE_enum("agent", RunSettings.agent, AGENTS, "The agent.")
+    flags.DEFINE_integer("users", RunSettings.users,
+                         "Training users acting in parallel (batch rows).")
+    flags.DEFINE_integer("episode_steps", RunSettings.episode_steps,
+                         "Steps of an NG story's episode.")
+    flags.DEFINE_integer(
+        "collect_steps", RunSettings.collect_steps, "Batched environment steps collected per"
+        " iteration; 0: the agent's default (1 off-policy, whole episodes on-policy).")
+    flags.DEFINE_integer("eval_users", RunSettings.eval_users,
+                         "Held-out users of each evaluation.")
+    flags.DEFINE_integer("seed", RunSettings.seed, "Seed of the environments and agent.")
+    flags.DEFINE_integer("iterations", 4000, "Training iterations (agent.train calls).")
+    flags.DEFINE_integer("eval_interval", 500, "Iterations between evaluations.")
+    flags.DEFINE_integer("checkpoint_interval", 500,
+                         "Iterations between checkpoints and exports.")
+    flags.DEFINE_integer("summary_interval", 100, "Iterations between training summaries.")
+    flags.DEFINE_bool("overwrite", False, "Delete a run stored in root_dir first.")
 
 
 def main(argv: Sequence[str]) -> None:
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {argv[1:]}")
-    if not _ROOT_DIR.value:
+    given = flags.FLAGS
+    if not given.root_dir:
         raise app.UsageError("--root_dir is required")
     try:
-        settings = RunSettings(_STORY.value, _AGENT.value, _USERS.value, _EPISODE_STEPS.value,
-                               _COLLECT_STEPS.value, _EVAL_USERS.value, _SEED.value)
+        settings = RunSettings(given.story, given.agent, given.users, given.episode_steps,
+                               given.collect_steps, given.eval_users, given.seed)
     except ValueError as error:
         raise app.UsageError(str(error)) from error
-    print(train(_ROOT_DIR.value, settings, _ITERATIONS.value, _EVAL_INTERVAL.value,
-                _CHECKPOINT_INTERVAL.value, _SUMMARY_INTERVAL.value, _OVERWRITE.value))
+    print(train(given.root_dir, settings, given.iterations, given.eval_interval,
+                given.checkpoint_interval, given.summary_interval, given.overwrite))
 
 
 if __name__ == "__main__":
+    define_flags()
     app.run(main)
