@@ -24,7 +24,8 @@ import matplotlib
 import matplotlib.pyplot as plt
 
 from recsim_ng.lib.machine import machine_info
-from recsim_ng.applications.recsim_v1.experiments import POLICIES, TASKS, run_experiment
+from recsim_ng.applications.recsim_v1.experiments import (POLICIES, TASKS, TRAINING_RESTART,
+                                                         run_experiment)
 
 matplotlib.use("Agg")
 
@@ -40,6 +41,14 @@ class Plan(NamedTuple):
     agent: str
     environment_steps: int = 0
     train_users: int = 256
+    training_restart: str = TRAINING_RESTART
+
+    @property
+    def label(self) -> str:
+        """The row's name: the agent, and how its training users restart if not as usual."""
+        if self.training_restart == TRAINING_RESTART:
+            return self.agent
+        return f"{self.agent} ({self.training_restart.replace('_', '-')} restarts)"
 
 
 LEARNING = 4000  # environment steps of every learner (x 256 users = 1.02 M user steps)
@@ -48,7 +57,8 @@ PLANS = {
         Plan("random"), Plan("myopic"), Plan("slate_q", LEARNING),
         Plan("slate_q_sarsa", LEARNING), Plan("slate_q_greedy", LEARNING),
         Plan("slate_q_exact", LEARNING), Plan("full_slate_q", LEARNING // 2, 128),
-        Plan("reinforce", LEARNING)],
+        Plan("reinforce", LEARNING),
+        Plan("slate_q_greedy", 2 * LEARNING, training_restart="per_user")],
     "interest_exploration": [
         Plan("random"), Plan("myopic"), Plan("cluster_ucb1"), Plan("cluster_thompson"),
         Plan("slate_q", LEARNING), Plan("slate_q_sarsa", LEARNING),
@@ -56,6 +66,17 @@ PLANS = {
     "long_term_satisfaction": [
         Plan("random"), Plan("myopic"), Plan("full_slate_q", LEARNING),
         Plan("reinforce", LEARNING)],
+}
+
+# The published figures of the learners' previous code path (RESULTS.md before the agents became
+# TF-Agents agents: online learners that owned their environments), shown next to each new row.
+PREVIOUS = {
+    "interest_evolution": {"slate_q": "173.92 ± 0.68", "slate_q_sarsa": "173.94 ± 0.68",
+                           "slate_q_greedy": "185.04 ± 0.82", "slate_q_exact": "186.72 ± 0.82",
+                           "full_slate_q": "165.92 ± 0.45", "reinforce": "256.68 ± 0.96"},
+    "interest_exploration": {"slate_q": "38.68 ± 0.24", "slate_q_sarsa": "38.68 ± 0.24",
+                             "full_slate_q": "38.31 ± 0.23", "reinforce": "38.68 ± 0.24"},
+    "long_term_satisfaction": {"full_slate_q": "1075.64 ± 5.14", "reinforce": "1116.39 ± 5.32"},
 }
 
 # What the random rows are checked against, and what to read in each table.
@@ -67,8 +88,13 @@ NOTES = {
         " 159.2, MYOP-TS 166.3, SARSA-TS and QL-TT-TS 168.4, QL-GT-GS 172.9, QL-OT-GS 173.8 and"
         " QL-OT-OS 174.6. Here `slate_q` is QL-TT-TS, `slate_q_sarsa` SARSA-TS, `slate_q_greedy`"
         " QL-GT-GS and `slate_q_exact` QL-OT-OS; as in the paper, greedy and exact slate"
-        " optimisation beat top-k. Full-slate Q (double DQN, no replay buffer) peaks early and"
-        " then oscillates: its curve shows it.",
+        " optimisation beat top-k. Full-slate Q (double DQN, replaying each user's latest"
+        " steps) peaks early and then oscillates: its curve shows it.",
+        "Per-user restarts (each training user starts its next episode as soon as its last"
+        " ends, so no user idles) do not help SlateQ here: trained that way for twice the steps,"
+        " greedy SlateQ stays near top-k SlateQ's return (the `per-user restarts` row and its"
+        " curve), well below the same agent trained on synchronous episodes. So the v1 learners"
+        " train on synchronous episodes (`--training_restart` chooses).",
         "REINFORCE is far ahead: it learns that high-quality clusters spend less of the user's"
         " time budget (budget -= watch time x (1 - 0.26 quality)), so sessions last longer."
         " SlateQ's click-only targets with gamma 0.99 do not capture that.",
@@ -95,29 +121,33 @@ def command(task: str, plan: Plan) -> str:
     """The command line that reproduces one row."""
     steps = "" if plan.agent in POLICIES else (
         f" --environment_steps={plan.environment_steps} --train_users={plan.train_users}")
+    if plan.training_restart != TRAINING_RESTART:
+        steps += f" --training_restart={plan.training_restart}"
     return (f"python -m recsim_ng.applications.recsim_v1.run_experiment --task={task} --agent={plan.agent}{steps}"
             f" --eval_users={EVAL_USERS} --seed={SEED}")
 
 
-def run_task(task: str) -> dict[str, Any]:
-    """Runs every plan of `task`; the rows and curves as a JSON-able dict."""
-    rows = []
-    for plan in PLANS[task]:
-        start = time.perf_counter()
-        result = run_experiment(task, plan.agent, plan.environment_steps, plan.train_users,
-                                EVAL_USERS, SEED)
-        rows.append({
-            "agent": plan.agent, "environment_steps": plan.environment_steps,
+def run_plan(task: str, plan: Plan) -> dict[str, Any]:
+    """Trains and evaluates one plan; its row, with its learning curve."""
+    start = time.perf_counter()
+    result = run_experiment(task, plan.agent, plan.environment_steps, plan.train_users,
+                            EVAL_USERS, SEED, training_restart=plan.training_restart)
+    print(f"{task} {plan.label}: {result.evaluation.mean_return:.2f}"
+          f" +- {result.evaluation.ci95_half_width:.2f}"
+          f" ({time.perf_counter() - start:.0f} s)", flush=True)
+    return {"agent": plan.label, "environment_steps": plan.environment_steps,
             "train_users": plan.train_users if plan.agent not in POLICIES else 0,
             "mean_return": result.evaluation.mean_return,
             "ci95_half_width": result.evaluation.ci95_half_width,
             "eval_users": result.evaluation.num_users, "train_seconds": result.train_seconds,
             "total_seconds": time.perf_counter() - start, "command": command(task, plan),
-            "curve": [point._asdict() for point in result.curve]})
-        print(f"{task} {plan.agent}: {result.evaluation.mean_return:.2f}"
-              f" +- {result.evaluation.ci95_half_width:.2f}"
-              f" ({time.perf_counter() - start:.0f} s)", flush=True)
-    return {"task": task, "machine": machine_info(), "rows": rows}
+            "curve": [point._asdict() for point in result.curve]}
+
+
+def run_task(task: str) -> dict[str, Any]:
+    """Runs every plan of `task`; the rows and curves as a JSON-able dict."""
+    return {"task": task, "machine": machine_info(),
+            "rows": [run_plan(task, plan) for plan in PLANS[task]]}
 
 
 def plot(results: dict[str, Any], path: str) -> None:
@@ -159,7 +189,11 @@ def write_markdown(path: str) -> None:
         "`python scripts/reproduce_results.py`; each row's command reproduces it alone. A",
         "training step is one action for every training user (`train users` in parallel);",
         "`train s` is training wall time without evaluations. Learning curves: every tenth of",
-        "training, on 1,000 held-out users (PNG per task in `docs/results/`).", ""]
+        "training, on 1,000 held-out users (PNG per task in `docs/results/`). The learners are",
+        "TF-Agents agents trained from what a `DynamicStepDriver` collects into a replay",
+        "buffer (`recsim_ng.rl.collect`), their training users restarting together once all",
+        "have finished; `previously` is the figure of the code path before (online learners",
+        "that owned their environments), on other random draws.", ""]
     for task in PLANS:
         source = os.path.join(RESULTS_DIR, f"{task}.json")
         if not os.path.exists(source):
@@ -175,14 +209,16 @@ def write_markdown(path: str) -> None:
                else "") + f". Hardware: {machine['cpu_count']} x {machine['cpu_model']} CPU,"
             f" {machine['memory_gib']} GiB, no GPU; TensorFlow {machine['tensorflow_version']}.",
             "",
-            "| agent | training steps | train users | mean return | 95% CI | train s | command |",
-            "|---|---|---|---|---|---|---|"]
+            "| agent | training steps | train users | mean return | 95% CI | previously |"
+            " train s | command |",
+            "|---|---|---|---|---|---|---|---|"]
         for row in results["rows"]:
             learns = row["agent"] not in POLICIES
             lines.append(
                 f"| {row['agent']} | {row['environment_steps'] if learns else '-'}"
                 f" | {row['train_users'] if learns else '-'} | {row['mean_return']:.2f}"
                 f" | ± {row['ci95_half_width']:.2f}"
+                f" | {PREVIOUS[task].get(row['agent'], '-')}"
                 f" | {row['train_seconds']:.0f} | `{row['command']}` |")
         lines += ["", *[f"- {note}" for note in NOTES[task]], "",
                   f"![{task} learning curves](docs/results/{task}.png)", ""]

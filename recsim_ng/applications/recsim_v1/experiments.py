@@ -156,17 +156,19 @@ def run_experiment(task_name: str, agent: str, environment_steps: int = 0,
                    train_users: int = 256, eval_users: int = 5000, seed: int = 0,
                    output_dir: str | None = None, curve_points: int = 10,
                    curve_users: int = 1000, num_candidates: int | None = None,
-                   slate_size: int | None = None, **train_options: Any) -> ExperimentResult:
+                   slate_size: int | None = None, training_restart: str = TRAINING_RESTART,
+                   **train_options: Any) -> ExperimentResult:
     """Trains `agent` on `task_name` (if it learns) and evaluates it on `eval_users` fresh users.
 
     Training users come from `fold_in(seed, 0)`, learning-curve users (`curve_users`, evaluated
     `curve_points` times) from `fold_in(seed, 1)` and the final evaluation's from
     `fold_in(seed, 2)`; `num_candidates` and `slate_size` override the task's sizes;
-    `train_options` go to `train`. With an `output_dir`, a rerun resumes the run stored there,
+    `training_restart` is how training users restart (`"together"` or `"per_user"`, see
+    `TRAINING_RESTART`); `train_options` go to `train`. With an `output_dir`, a rerun resumes the run stored there,
     or continues it with more `environment_steps`; one that differs in a setting that defines
     the run (the task and its sizes, the agent and its config, `seed`, `train_users`,
-    `curve_users` and, unless it continues, the curve's spacing `environment_steps //
-    curve_points`) is refused (see `train`); `overwrite=True` starts afresh.
+    `training_restart`, `curve_users` and, unless it continues, the curve's spacing
+    `environment_steps // curve_points`) is refused (see `train`); `overwrite=True` starts afresh.
     """
     if task_name not in TASKS:
         raise ValueError(f"task must be one of {tuple(TASKS)}, got {task_name!r}")
@@ -176,8 +178,7 @@ def run_experiment(task_name: str, agent: str, environment_steps: int = 0,
     run_seed = seeds.as_seed(seed)
     train_users = train_users if agent in LEARNERS else 0
     # Fixed policies only need the environment's specs.
-    env = task.environment(max(train_users, 1), seeds.fold_in(run_seed, 0),
-                           TRAINING_RESTART)
+    env = task.environment(max(train_users, 1), seeds.fold_in(run_seed, 0), training_restart)
     made = make_agent(task, agent, env, seeds.fold_in(run_seed, 3))
     curve: list[CurvePoint] = []
     train_seconds, steps_taken = 0.0, 0
@@ -190,7 +191,7 @@ def run_experiment(task_name: str, agent: str, environment_steps: int = 0,
                                seeds.fold_in(run_seed, 1)) if curve_points else None
         settings = {"task": task_name, "agent": agent, "seed": seed, "train_users": train_users,
                     "num_candidates": task.num_candidates, "slate_size": task.slate_size,
-                    "curve_users": curve_users,
+                    "curve_users": curve_users, "training_restart": training_restart,
                     **{f"agent_config.{name}": value for name, value
                        in dataclasses.asdict(LEARNER_CONFIGS[agent]).items()}}
         report = train(made, environment_steps, output_dir, evaluation,

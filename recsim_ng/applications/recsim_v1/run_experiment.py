@@ -15,7 +15,8 @@ from typing import Sequence
 
 from absl import app, flags
 
-from recsim_ng.applications.recsim_v1.experiments import AGENTS, POLICIES, TASKS, run_experiment
+from recsim_ng.applications.recsim_v1.experiments import (AGENTS, POLICIES, TASKS,
+                                                         TRAINING_RESTART, run_experiment)
 from recsim_ng.lib.machine import machine_info
 
 _TASK = flags.DEFINE_enum("task", "interest_evolution", list(TASKS), "The v1 environment.")
@@ -34,6 +35,9 @@ _NUM_CANDIDATES = flags.DEFINE_integer("num_candidates", None,
 _SLATE_SIZE = flags.DEFINE_integer("slate_size", None, "Slate size (default: the task's).")
 _CHECKPOINT_EVERY = flags.DEFINE_integer("checkpoint_every", 1000,
                                          "Environment steps between checkpoints.")
+_TRAINING_RESTART = flags.DEFINE_enum(
+    "training_restart", TRAINING_RESTART, ["together", "per_user"],
+    "How training users restart: all once every user has finished, or each on its own.")
 _OVERWRITE = flags.DEFINE_bool("overwrite", False,
                                "Delete the run stored in --output_dir and start afresh.")
 
@@ -46,7 +50,8 @@ def main(argv: Sequence[str]) -> None:
         result = run_experiment(_TASK.value, _AGENT.value, steps, _TRAIN_USERS.value,
                                 _EVAL_USERS.value, _SEED.value, _OUTPUT_DIR.value,
                                 _CURVE_POINTS.value, _CURVE_USERS.value, _NUM_CANDIDATES.value,
-                                _SLATE_SIZE.value, checkpoint_every=_CHECKPOINT_EVERY.value,
+                                _SLATE_SIZE.value, _TRAINING_RESTART.value,
+                                checkpoint_every=_CHECKPOINT_EVERY.value,
                                 overwrite=_OVERWRITE.value)
     except (ValueError, OSError) as error:  # bad settings or output folder: say which
         sys.exit(f"run_experiment: {error}")
