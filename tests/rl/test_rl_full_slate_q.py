@@ -115,7 +115,7 @@ def test_replay_training_beats_random_on_fresh_users(assert_beats):
         metrics = learner.train_step()
     assert math.isfinite(metrics["loss"])
     users = 1000
-    full_slate = evaluate(environment, agent.policy, users, seed=21)
+    full_slate = evaluate(environment, learner.policy, users, seed=21)  # GreedyPolicy
     random = evaluate(environment, RandomSlatePolicy(*specs(env)), users, seed=21)
     assert_beats(full_slate, random)
     assert all(tf.reduce_all(tf.math.is_finite(v)) for v in agent.network.trainable_variables)

@@ -295,7 +295,7 @@ def test_replay_training_beats_random_on_fresh_users(trained, assert_beats):
     assert math.isfinite(metrics["loss"])
     assert learner.agent.train_step_counter.numpy() == TRAIN_STEPS - 1  # from step 2 on
     users = 1000
-    slate_q = evaluate(environment, learner.agent.policy, users, seed=21)
+    slate_q = evaluate(environment, learner.policy, users, seed=21)  # GreedyPolicy
     agent_specs = (learner.agent.time_step_spec, learner.agent.action_spec)
     random = evaluate(environment, RandomSlatePolicy(*agent_specs), users, seed=21)
     assert_beats(slate_q, random)
