@@ -252,8 +252,11 @@ def train(root_dir: str, settings: RunSettings, iterations: int, eval_interval: 
     train_writer = tf.summary.create_file_writer(os.path.join(root_dir, "train"))
     eval_writer = tf.summary.create_file_writer(os.path.join(root_dir, "eval"))
 
-    def collect(steps: int) -> None:
-        driver.run(train_env.current_time_step(), maximum_iterations=steps)
+    def collect(steps: int) -> list[tf.Tensor]:
+        """`steps` batched steps into the buffer; the final time step's tensors, to order
+        what reads the buffer after the writes."""
+        return tf.nest.flatten(driver.run(train_env.current_time_step(),
+                                          maximum_iterations=steps))
 
     if settings.off_policy:
         if replay_buffer.num_frames() == 0:
@@ -268,8 +271,11 @@ def train(root_dir: str, settings: RunSettings, iterations: int, eval_interval: 
 
     @common.function
     def iteration() -> tf.Tensor:
-        collect(collect_steps)
-        loss = agent.train(experience()).loss
+        # The dataset reads the buffer inside its own function, which automatic control
+        # dependencies do not order after the driver's writes: without this, the first
+        # sample could run before the buffer holds a two-step sequence.
+        with tf.control_dependencies(collect(collect_steps)):
+            loss = agent.train(experience()).loss
         if not settings.off_policy:
             replay_buffer.clear()
         return loss

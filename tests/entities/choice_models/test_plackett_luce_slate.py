@@ -6,7 +6,6 @@ import itertools
 import numpy as np
 import pytest
 import tensorflow as tf
-from tf_agents.distributions import utils as tf_agents_utils
 
 from recsim_ng.entities.choice_models import PlackettLuceSlate
 
@@ -192,12 +191,3 @@ def test_rebuilds_from_its_parameters_slices_and_composite_tensor():
     np.testing.assert_allclose(sliced.log_prob(slates[::2]), expected[1, ::2], rtol=1e-6)
     bigger = distribution.copy(slate_size=3)
     assert bigger.event_shape == [3] and bigger.sample(seed=(1, 1)).shape == (2, 3, 3)
-
-
-def test_tf_agents_distribution_utils_round_trip():
-    distribution = PlackettLuceSlate(LOGITS, 3)
-    parameters = tf_agents_utils.get_parameters(distribution)
-    rebuilt = tf_agents_utils.make_from_parameters(parameters)
-    assert type(rebuilt) is PlackettLuceSlate and rebuilt.slate_size == 3
-    np.testing.assert_allclose(rebuilt.log_prob([2, 0, 3]), distribution.log_prob([2, 0, 3]),
-                               rtol=1e-6)
