@@ -1,7 +1,7 @@
 """`MyopicPolicy`: the slate that greedily maximises a one-step score of the slate, e.g. the click
 probability the choice model predicts from the observation (v1's `GreedyPCTRAgent`).
 
-The scores of the RecSim v1 environments are in `recsim_ng.applications.recsim_v1.myopic_scores`.
+The scores of the RecSim v1 environments are in the RecSim v1 port's `myopic_scores` module.
 """
 
 from __future__ import annotations

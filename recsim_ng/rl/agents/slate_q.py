@@ -57,7 +57,7 @@ class SlateQConfig(QLearningConfig):
 class SlateQAgent(QAgent):
     """SlateQ on any environment serving the slate observation contract with a `choice`
     response; `click_probability` is its choice model's P(click | slate) (e.g. the v1 scorers of
-    `recsim_ng.applications.recsim_v1.myopic_scores`)."""
+    the RecSim v1 port's `myopic_scores` module)."""
 
     def __init__(self, time_step_spec: ts.TimeStep, action_spec: types.BoundedTensorSpec,
                  click_probability: ClickProbability, config: SlateQConfig = SlateQConfig(),
