@@ -200,3 +200,17 @@ def test_truncated_episodes_train_every_weight_but_the_output_bias():
     assert math.isfinite(float(learner.train_step()["loss"]))
     assert int(learner.environment_steps) == 5
     assert all((old != new.numpy()).any() for old, new in zip(before, trained))
+
+
+def test_each_agent_counts_only_its_own_training_steps():
+    # Unlike TF-Agents' default, a process-wide global step shared by every agent.
+    env = v1_environment(interest_exploration(4, CANDIDATES, 2), max_episode_steps=3,
+                         restart="together")
+    first = EpisodeLearner(SlateReinforceAgent(env.time_step_spec(), env.action_spec()), env,
+                           collect_steps=3, whole_episodes=True)
+    first.train_step()
+    second = SlateReinforceAgent(env.time_step_spec(), env.action_spec())
+    assert int(first.agent.train_step_counter) == 1
+    assert int(second.train_step_counter) == 0
+    second.train_step_counter.assign_add(5)
+    assert int(first.agent.train_step_counter) == 1

@@ -33,6 +33,7 @@ from recsim_ng.lib.optimizers import Adam
 from recsim_ng.rl.agents.slate_policy import (EpsilonGreedySlatePolicy, SlateFunctionPolicy,
                                               linear_epsilon)
 from recsim_ng.rl.agents.slate_spec import slate_shape
+from recsim_ng.rl.agents.train_step import own_train_step_counter
 
 
 @dataclasses.dataclass(frozen=True)
@@ -111,9 +112,7 @@ class QAgent(tf_agent.TFAgent, abc.ABC):
         self._config = config
         self._network, self._target_network = network, target_network
         self._optimizer = Adam(network.trainable_variables, config.learning_rate)
-        if train_step_counter is None:
-            train_step_counter = tf.Variable(0, dtype=tf.int64, trainable=False,
-                                             name="train_step_counter")
+        train_step_counter = own_train_step_counter(train_step_counter)
         policy = SlateFunctionPolicy(
             time_step_spec, action_spec,
             lambda observation: self.best_slate(self._network, observation),

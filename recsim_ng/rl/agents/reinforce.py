@@ -31,6 +31,7 @@ from recsim_ng.lib import seeds
 from recsim_ng.lib.optimizers import Adam
 from recsim_ng.rl.agents.slate_actor_network import SlateActorNetwork
 from recsim_ng.rl.agents.slate_policy import PlackettLuceSlatePolicy
+from recsim_ng.rl.agents.train_step import own_train_step_counter
 
 BASELINES = ("mean", "none")
 
@@ -90,7 +91,7 @@ class SlateReinforceAgent(reinforce_agent.ReinforceAgent):
             Adam(actor_network.trainable_weights, config.learning_rate), gamma=config.gamma,
             normalize_returns=False,  # `total_loss` normalises the advantages itself.
             entropy_regularization=config.entropy_bonus or None,
-            train_step_counter=train_step_counter, name=name)
+            train_step_counter=own_train_step_counter(train_step_counter), name=name)
         self._config = config
         self._collect_policy = PlackettLuceSlatePolicy(
             time_step_spec, action_spec, lambda observation: actor_network(observation)[0].logits,
