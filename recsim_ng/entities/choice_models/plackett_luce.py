@@ -255,6 +255,12 @@ class PlackettLuceSlate(TruncatedPlackettLuce):
         self._candidate_logits = candidates
         self._parameters = parameters  # The candidates and slate_size, not the parent's.
 
+    @classmethod
+    def _parameter_properties(cls, dtype, num_classes=None):
+        """Its own, so TFP does not warn of inherited ones: `logits` as the parent's (one event
+        axis, of candidates here), and `slate_size` no tensor."""
+        return super()._parameter_properties(dtype, num_classes)
+
     @property
     def logits(self) -> tf.Tensor:
         """The candidate logits `[B..., N]`, without the no-choice."""

@@ -191,3 +191,10 @@ def test_rebuilds_from_its_parameters_slices_and_composite_tensor():
     np.testing.assert_allclose(sliced.log_prob(slates[::2]), expected[1, ::2], rtol=1e-6)
     bigger = distribution.copy(slate_size=3)
     assert bigger.event_shape == [3] and bigger.sample(seed=(1, 1)).shape == (2, 3, 3)
+
+
+def test_declares_its_own_parameter_properties(caplog):
+    # TFP warns (on every use) when a subclass with its own __init__ inherits them.
+    properties = PlackettLuceSlate.parameter_properties()
+    assert set(properties) == {"logits"} and properties["logits"].event_ndims == 1
+    assert not [record for record in caplog.records if "_parameter_properties" in record.message]
