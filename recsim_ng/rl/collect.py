@@ -54,6 +54,20 @@ class StatelessUniformReplayBuffer(tf_uniform_replay_buffer.TFUniformReplayBuffe
         rows = tf.random.stateless_uniform([sample_batch_size], seeds.fold_in(seed, 1),
                                            maxval=self._batch_size, dtype=tf.int64)
         ids = starts[:, tf.newaxis] + tf.range(num_steps, dtype=tf.int64)
+        return self._read(rows, ids)
+
+    def latest(self, num_steps: int) -> trajectory.Trajectory:
+        """`[batch_size, num_steps, ...]`: every row's `num_steps` newest items, oldest first."""
+        last_id = self._get_last_id()
+        tf.debugging.assert_greater_equal(last_id + 1, tf.constant(num_steps, tf.int64),
+                                          f"the replay buffer holds fewer than {num_steps}"
+                                          " items per row; collect more before training")
+        ids = last_id + 1 - num_steps + tf.range(num_steps, dtype=tf.int64)
+        return self._read(tf.range(self._batch_size, dtype=tf.int64),
+                          tf.broadcast_to(ids, [self._batch_size, num_steps]))
+
+    def _read(self, rows: tf.Tensor, ids: tf.Tensor) -> trajectory.Trajectory:
+        """The items `ids` `[S, T]` of `rows` `[S]`: `[S, T, ...]`."""
         return self._data_table.read(tf.math.mod(ids, self._max_length)
                                      + rows[:, tf.newaxis] * self._max_length)
 
@@ -104,14 +118,12 @@ class _DriverLearner:
 
 class ReplayLearner(_DriverLearner):
     """Off-policy training from a uniform replay buffer of `capacity` batched steps per user;
-    the agent's `train_sequence_length` (2 for one-step targets) sets the sampled sequences,
-    `sample_batch_size` (default: one per user) how many each training step draws.
+    the agent's `train_sequence_length` (2 for one-step targets) sets the sequences it trains on.
 
     The default `capacity` is the sequence length: the buffer holds only each user's latest
-    sequence, so training draws the freshest experience. On interest evolution (10 candidates,
-    slates of 3, 256 users, 4,000 steps, restart="together", seed 0) staler experience learned
-    worse: exact SlateQ returned 185.7 with capacity 2 and 182.1 with 10; greedy SlateQ 183.9
-    with 2 or 10, 174.1 with 100 and 173.4 with 1,000.
+    sequence, and each training step trains on all of them, every user's once,
+    as online Q-learning does. With a larger capacity, each training step trains on a uniform
+    sample of `sample_batch_size` stored sequences (default: one per user).
     """
 
     def __init__(self, agent: tf_agent.TFAgent, env: TFAgentsEnvironment,
@@ -121,20 +133,29 @@ class ReplayLearner(_DriverLearner):
         capacity = check_size("capacity", self._sequence_length if capacity is None
                               else capacity, minimum=self._sequence_length)
         super().__init__(agent, env, capacity, StatelessUniformReplayBuffer)
+        self._latest_only = capacity == self._sequence_length
+        if self._latest_only and sample_batch_size is not None:
+            raise ValueError("sample_batch_size needs a capacity above the agent's sequence"
+                             f" length {self._sequence_length}: the buffer holds only each"
+                             " user's latest sequence, and training takes all of them")
         self._sample_batch_size = check_size("sample_batch_size",
                                              sample_batch_size or env.batch_size)
         self._seed = seeds.as_seed(seed)
 
     @tf.function
     def train_step(self) -> dict[str, tf.Tensor]:
-        """One batched environment step and one `agent.train` on a replay sample (from the
-        step that fills the buffer with a whole sequence on)."""
+        """One batched environment step and one `agent.train` on the latest sequences or a
+        replay sample (from the step that fills the buffer with a whole sequence on)."""
         self._collect(1)
         steps = self.environment_steps.value()
         if steps < self._sequence_length:
             return {"loss": tf.constant(0.0)}
-        experience = self.replay_buffer.sample(seeds.fold_in(self._seed, steps),
-                                               self._sample_batch_size, self._sequence_length)
+        if self._latest_only:
+            experience = self.replay_buffer.latest(self._sequence_length)
+        else:
+            experience = self.replay_buffer.sample(seeds.fold_in(self._seed, steps),
+                                                   self._sample_batch_size,
+                                                   self._sequence_length)
         return {"loss": self.agent.train(experience).loss}
 
 
