@@ -43,7 +43,6 @@ from typing import NamedTuple, Sequence
 from absl import app, flags, logging
 import tensorflow as tf
 from tf_agents.agents import tf_agent
-from tf_agents.agents.reinforce import reinforce_agent
 from tf_agents.drivers import dynamic_step_driver
 from tf_agents.eval import metric_utils
 from tf_agents.metrics import tf_metrics
@@ -55,12 +54,11 @@ from recsim_ng.applications import ecosystem_simulation, interest_evolution
 from recsim_ng.applications.recsim_v1.experiments import SLATE_Q_AGENTS, TASKS
 from recsim_ng.lib import seeds
 from recsim_ng.lib.files import atomic_writer
-from recsim_ng.lib.optimizers import Adam
 from recsim_ng.rl.agents.reinforce import ReinforceConfig, SlateReinforceAgent
-from recsim_ng.rl.agents.slate_actor_network import SlateActorNetwork, SlateValueNetwork
 from recsim_ng.rl.agents.slate_q import SlateQAgent
+from recsim_ng.rl.agents.stock_agents import seed_global_generator, tf_agents_reinforce
 from recsim_ng.rl.tf_agents_env import TFAgentsEnvironment
-# The settings check of `recsim_ng.rl.training.train` (private there): reused, not copied.
+# The settings check of `recsim_ng.rl.training.train`: reused, not copied.
 from recsim_ng.rl.training import SETTINGS_FILE, check_same_run
 
 V1_STORY = "recsim_v1_interest_evolution"
@@ -153,25 +151,21 @@ def environment(story: str, num_users: int, seed: seeds.Seed,
 
 def make_agent(settings: RunSettings, env: TFAgentsEnvironment,
                train_step: tf.Variable) -> tf_agent.TFAgent:
-    """The agent `settings.agent` for `env`'s specs, counting its train steps in `train_step`."""
+    """The agent `settings.agent` for `env`'s specs, counting its train steps in `train_step`;
+    its seed is the run seed's third stream (the first two are the environments')."""
     specs = (env.time_step_spec(), env.action_spec())
+    agent_seed = seeds.fold_in(seeds.as_seed(settings.seed), 2)
     if settings.agent == "slate_q_greedy":
         return SlateQAgent(*specs, TASKS["interest_evolution"].click_probability(),
-                           SLATE_Q_AGENTS["slate_q_greedy"], settings.seed,
+                           SLATE_Q_AGENTS["slate_q_greedy"], agent_seed,
                            train_step_counter=train_step)
     if settings.agent == "reinforce":
-        return SlateReinforceAgent(*specs, ReinforceConfig(), settings.seed,
+        return SlateReinforceAgent(*specs, ReinforceConfig(), agent_seed,
                                    train_step_counter=train_step)
-    observation_spec, run_seed = specs[0].observation, seeds.as_seed(settings.seed)
-    actor = SlateActorNetwork(observation_spec, specs[1], seed=seeds.fold_in(run_seed, 0))
-    value = SlateValueNetwork(observation_spec, seed=seeds.fold_in(run_seed, 1))
-    for network in (actor, value):
-        network.create_variables(observation_spec)
-    return reinforce_agent.ReinforceAgent(
-        *specs, actor_network=actor, value_network=value,
-        optimizer=Adam(actor.trainable_weights + value.trainable_weights,
-                       ReinforceConfig().learning_rate),
-        train_step_counter=train_step)
+    if settings.agent == "tf_agents_reinforce":
+        seed_global_generator(seeds.fold_in(agent_seed, 1))
+        return tf_agents_reinforce(*specs, agent_seed, train_step_counter=train_step)
+    raise ValueError(f"agent must be one of {AGENTS}, got {settings.agent!r}")
 
 
 def check_run_settings(root_dir: str, settings: RunSettings, iterations: int,

@@ -9,6 +9,7 @@ A task is one v1 environment at the sizes the literature uses; an agent is a TF-
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any, Callable, NamedTuple
 
 from tf_agents.policies import tf_policy
@@ -26,6 +27,8 @@ from recsim_ng.rl.agents.full_slate_q import FullSlateQAgent
 from recsim_ng.rl.agents.q_agent import QLearningConfig
 from recsim_ng.rl.agents.reinforce import ReinforceConfig, SlateReinforceAgent
 from recsim_ng.rl.agents.slate_q import SlateQAgent, SlateQConfig
+from recsim_ng.rl.agents.stock_agents import (seed_global_generator, tf_agents_ppo,
+                                              tf_agents_reinforce)
 from recsim_ng.rl.collect import EpisodeLearner, ReplayLearner
 from recsim_ng.rl.evaluation import EvaluationResult, Evaluator, evaluate
 from recsim_ng.rl.tf_agents_env import TFAgentsEnvironment
@@ -93,9 +96,30 @@ SLATE_Q_AGENTS = {
     "slate_q_greedy": SlateQConfig(slate_optimizer="greedy", target_optimizer="greedy"),
     "slate_q_exact": SlateQConfig(slate_optimizer="exact", target_optimizer="exact"),
 }
+
+
+@dataclasses.dataclass(frozen=True)
+class StockAgentConfig:
+    """How a TF-Agents stock agent (`recsim_ng.rl.agents.stock_agents`) learns here: like our
+    REINFORCE, from one whole episode of every training user per `agent.train`."""
+
+    learning_rate: float
+
+    def __post_init__(self):
+        if not 0.0 < self.learning_rate < math.inf:
+            raise ValueError("StockAgentConfig.learning_rate is out of range: got"
+                             f" {self.learning_rate!r}")
+
+
+# name -> (builder, config) of TF-Agents' own agents over the slate networks
+STOCK_AGENTS = {
+    "tf_agents_reinforce": (tf_agents_reinforce, StockAgentConfig(learning_rate=1e-2)),
+    "tf_agents_ppo": (tf_agents_ppo, StockAgentConfig(learning_rate=1e-3)),
+}
 # name -> the config of each learning agent
-LEARNER_CONFIGS: dict[str, QLearningConfig | ReinforceConfig] = {
-    **SLATE_Q_AGENTS, "full_slate_q": FULL_SLATE_Q_CONFIG, "reinforce": ReinforceConfig()}
+LEARNER_CONFIGS: dict[str, QLearningConfig | ReinforceConfig | StockAgentConfig] = {
+    **SLATE_Q_AGENTS, "full_slate_q": FULL_SLATE_Q_CONFIG, "reinforce": ReinforceConfig(),
+    **{name: config for name, (_, config) in STOCK_AGENTS.items()}}
 # How the learners' training users restart. Synchronous episodes (every user restarts once all
 # have finished) reproduce the published figures: REINFORCE trains on whole episodes of every
 # user, and SlateQ learns markedly better from them than with per-user restarts on interest
@@ -135,6 +159,11 @@ def make_agent(task: Task, agent: str, env: TFAgentsEnvironment,
     if agent == "reinforce":  # Whole episodes of every user (see `TRAINING_RESTART`).
         return EpisodeLearner(SlateReinforceAgent(*specs, LEARNER_CONFIGS[agent], agent_seed),
                               env, REINFORCE_MAX_EPISODE_STEPS, whole_episodes=True)
+    if agent in STOCK_AGENTS:
+        seed_global_generator(seeds.fold_in(run_seed, 2))
+        build, config = STOCK_AGENTS[agent]
+        return EpisodeLearner(build(*specs, agent_seed, config.learning_rate), env,
+                              REINFORCE_MAX_EPISODE_STEPS, whole_episodes=True)
     raise ValueError(f"agent must be one of {AGENTS}, got {agent!r}")
 
 
