@@ -6,9 +6,12 @@ observing `observation` and `response`, reward `reward.reward`, done `reward.don
 - `tf_agents`: `TFAgentsEnvironment` stepped `--steps` times in one `tf.function` loop (graph mode;
   `tf_agents_xla` builds the environment with `jit_compile=True`, so each network step is
   XLA-compiled inside the same loop). The action is drawn inside the loop.
-- `gym`: `GymVectorEnv` stepped `--steps` times from Python with numpy actions; when every user has
-  terminated the loop calls `reset()` (timed, not counted as a step). The actions are drawn
-  before the timed window, so the time is the adapter's alone.
+- `gym`: `GymVectorEnv` stepped `--steps` times from Python with numpy actions, drawn before the
+  timed window, so the time is the adapter's alone.
+
+Both restart each user whose episode ended on its next step while the others go on (the
+adapters' default: per-user restarts, Gymnasium's `NEXT_STEP` autoreset), as RecSim v1 restarts
+each one-user environment on its own.
 
 Actions are uniformly random valid slates (distinct candidate indices, random order): the first
 `slate_size` entries of `tf.argsort` of `tf.random.stateless_uniform` noise, seeded by
@@ -82,7 +85,6 @@ def gym_runner(users: int, steps: int) -> tuple[Callable[[int], Any], dict[str, 
 
     env = GymVectorEnv(interest_evolution(users), **ENV_ARGS)
     env.reset()
-    facts = {"resets": 0}
     actions_for = tf.function(
         lambda seed: tf.stack([random_slates(users, seed, step) for step in range(steps)]),
         autograph=False)
@@ -92,14 +94,10 @@ def gym_runner(users: int, steps: int) -> tuple[Callable[[int], Any], dict[str, 
         start = time.perf_counter()
         total = 0.0
         for action in actions:
-            _, reward, terminated, _, _ = env.step(action)
-            total += float(np.sum(reward))
-            if terminated.all():
-                env.reset()
-                facts["resets"] += 1
+            total += float(np.sum(env.step(action)[1]))
         return time.perf_counter() - start
 
-    return run, facts
+    return run, {}
 
 
 def run_case(adapter: str, users: int, steps: int, repeats: int) -> dict[str, Any]:
@@ -131,8 +129,6 @@ def run_case(adapter: str, users: int, steps: int, repeats: int) -> dict[str, An
               "peak_rss_gib": peak_rss_gib()}
     if "traces" in facts:
         result["traces"] = len(facts["traces"])
-    if "resets" in facts:
-        result["resets"] = facts["resets"]
     return result
 
 

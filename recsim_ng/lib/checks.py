@@ -11,9 +11,18 @@ import tensorflow as tf
 from recsim_ng.lib.xla import compiling_with_xla
 
 
+def is_size(value: Any, minimum: int = 1) -> bool:
+    """Whether `value` is an integer (not a bool) >= `minimum`."""
+    return _is_integer(value) and value >= minimum
+
+
+def _is_integer(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
 def check_size(name: str, size: Any, minimum: int = 1) -> int:
     """`size` as an int, or a `ValueError` naming `name` unless it is an integer >= `minimum`."""
-    if isinstance(size, bool) or not isinstance(size, numbers.Integral):
+    if not _is_integer(size):
         raise ValueError(f"{name} must be an integer >= {minimum}, got {size!r}")
     if size < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {size}")

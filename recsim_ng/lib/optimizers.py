@@ -36,7 +36,10 @@ class Adam(tf.Module):
         """`apply` from (gradient, variable) pairs, the Keras optimizer call TF-Agents makes;
         the pairs must cover exactly this optimizer's variables, in any order."""
         gradients = {variable.ref(): gradient for gradient, variable in grads_and_vars}
-        if gradients.keys() != {variable.ref() for variable in self._variables}:
+        own = {variable.ref() for variable in self._variables}
+        if gradients.keys() != own:
+            missing = [ref.deref().name for ref in own - gradients.keys()]
+            extra = [ref.deref().name for ref in gradients.keys() - own]
             raise ValueError("apply_gradients needs one gradient for each of the optimizer's"
-                             f" {len(self._variables)} variables, got {len(gradients)}")
+                             f" variables: missing {missing}, not the optimizer's {extra}")
         self.apply([gradients[variable.ref()] for variable in self._variables])

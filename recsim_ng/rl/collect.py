@@ -3,8 +3,9 @@ experience into a replay buffer, and the agent's `train(experience)` learns from
 
 - `ReplayLearner` (off-policy agents: SlateQ, full-slate Q, DQN): every training step the
   collect policy takes one batched environment step (one action for every user) through a
-  `DynamicStepDriver` into a uniform replay buffer, and the agent trains on a uniform sample of
-  `sample_batch_size` sequences of `train_sequence_length` steps.
+  `DynamicStepDriver` into a uniform replay buffer, and the agent trains on every user's latest
+  sequence of `train_sequence_length` steps (the default, a buffer holding just those) or on a
+  uniform sample of `sample_batch_size` stored sequences.
 - `EpisodeLearner` (on-policy agents: REINFORCE, PPO): every training step the collect policy
   takes `collect_steps` batched steps (or, with `whole_episodes`, steps until every user has
   ended an episode) into an empty buffer, and the agent trains on all of it (`gather_all`,
@@ -14,7 +15,8 @@ Both serve `policy`, TF-Agents' `GreedyPolicy` around the agent's policy, and co
 environment steps in `environment_steps`. Replay sampling draws from stateless seeds (see
 `StatelessUniformReplayBuffer`), and policies draw from stateless seeds too (see
 `recsim_ng.rl.agents.slate_policy`), so a run restored from `checkpoint_objects()` continues
-exactly as an uninterrupted one.
+exactly as an uninterrupted one; TF-Agents' stock agents are the exception (their policies draw
+from TensorFlow's global generator, see `recsim_ng.rl.agents.stock_agents`).
 """
 
 from __future__ import annotations
@@ -138,8 +140,8 @@ class ReplayLearner(_DriverLearner):
             raise ValueError("sample_batch_size needs a capacity above the agent's sequence"
                              f" length {self._sequence_length}: the buffer holds only each"
                              " user's latest sequence, and training takes all of them")
-        self._sample_batch_size = check_size("sample_batch_size",
-                                             sample_batch_size or env.batch_size)
+        self._sample_batch_size = check_size(
+            "sample_batch_size", env.batch_size if sample_batch_size is None else sample_batch_size)
         self._seed = seeds.as_seed(seed)
 
     @tf.function

@@ -9,16 +9,18 @@ the network computes for it) until its next episode starts. The simulation state
 
 from __future__ import annotations
 
-from typing import Mapping, NamedTuple, Sequence
+from typing import Callable, Mapping, NamedTuple, Sequence, TypeVar
 
 import numpy as np
 import tensorflow as tf
 
 from recsim_ng.core import Network, Value
 from recsim_ng.lib import seeds, value_checks
+from recsim_ng.lib.field_spec import FieldSpec
 from recsim_ng.lib.runtime import SimulationState, TFRuntime
 from recsim_ng.rl.specs import FieldRef, field_spec
 
+SpecT = TypeVar("SpecT")
 _RESTARTS = -1  # Per-user restarts draw from fold_in(seed, -1); episode k uses fold_in(seed, k).
 
 # What the agent observes, in one of two forms: variable -> its fields (None: all fields), giving
@@ -96,8 +98,8 @@ class EpisodeRunner(tf.Module):
         first = self._runtime.reset(self._episode_seed())  # learns every field's shape
         self._num_users = _user_count(network, first.value, done or reward)
         _check_per_user(first.value, self._shared_state, self._num_users)
+        field_spec(network, reward)  # names a missing field (`_resolve` checked the observed)
         for ref in (reward, *(field.ref for field in self._observed)):
-            field_spec(network, ref)  # names a missing field
             if first.value[ref[0]].get(ref[1]).shape[:1] != [self._num_users]:
                 raise ValueError(f"variable {ref[0]!r}, field {ref[1]!r}: expected a leading"
                                  f" user axis of size {self._num_users}")
@@ -112,23 +114,42 @@ class EpisodeRunner(tf.Module):
 
     @property
     def network(self) -> Network:
+        """The network stepped."""
         return self._network
 
     @property
     def num_users(self) -> int:
+        """The batch's users (one episode sequence each)."""
         return self._num_users
 
     @property
     def action_ref(self) -> FieldRef:
+        """The (variable, field) the action is written to."""
         return self._action, self._action_field
 
     @property
     def observed(self) -> tuple[ObservedField, ...]:
+        """The per-user observed fields."""
         return tuple(self._observed)
 
     @property
     def shared(self) -> tuple[ObservedField, ...]:
+        """The observed fields shared by all users (no user axis)."""
         return tuple(self._shared)
+
+    def describe(self, convert: Callable[[FieldSpec, FieldRef, int | None], SpecT]
+                 ) -> tuple[dict[str, dict[str, SpecT]], SpecT]:
+        """The observation's specs `{group: {name: convert(spec, ref, num_users)}}` (`None`
+        for a shared field's user count) and the action's, in an adapter's terms (e.g.
+        `recsim_ng.rl.specs.to_tensor_spec`)."""
+        observation: dict[str, dict[str, SpecT]] = {}
+        for fields, users in ((self._observed, self._num_users), (self._shared, None)):
+            for group, name, ref in fields:
+                observation.setdefault(group, {})[name] = convert(
+                    field_spec(self._network, ref), ref, users)
+        action_ref = self.action_ref
+        return observation, convert(field_spec(self._network, action_ref), action_ref,
+                                    self._num_users)
 
     def seed(self, seed: seeds.Seed) -> None:
         """Restarts the episode seed sequences from `seed`; takes effect at the next `reset`

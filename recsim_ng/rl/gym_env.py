@@ -1,6 +1,7 @@
 """Gymnasium adapters: `GymEnv` for one user, `GymVectorEnv` for a batch of users.
 
-Observations are `{variable: {field: array}}` for the selected fields (shared fields such as a
+Observations are `{group: {name: array}}` for the selected fields (`{variable: {field: array}}`
+when the selection names fields by variable, see `FieldSelection`; shared fields such as a
 candidate corpus appear whole in each user's observation), the action is the per-user value of
 the action variable's field, and spaces derive from the network's `FieldSpec`s.
 
@@ -41,17 +42,10 @@ class _Adapter:
                  shared_state: Sequence[str]):
         self.runner = EpisodeRunner(network, observation, reward, done, action, action_field,
                                     shared_observation, seed, shared_state=shared_state)
-        users = self.runner.num_users
-        fields: dict[str, dict[str, gymnasium.Space]] = {}
-        for refs, axis in ((self.runner.observed, users), (self.runner.shared, None)):
-            for group, name, ref in refs:
-                fields.setdefault(group, {})[name] = to_gym_space(
-                    field_spec(network, ref), ref, axis)
+        fields, self.action_space = self.runner.describe(to_gym_space)
         self.observation_space = spaces.Dict({name: spaces.Dict(space)
                                               for name, space in fields.items()})
-        action_ref = self.runner.action_ref
-        self.action_space = to_gym_space(field_spec(network, action_ref), action_ref, users)
-        self.action_dtype = field_spec(network, action_ref).dtype.as_numpy_dtype
+        self.action_dtype = field_spec(network, self.runner.action_ref).dtype.as_numpy_dtype
 
     def action(self, action: Any, space: gymnasium.Space, shape: tuple[int, ...]) -> tf.Tensor:
         """`action` as the batched tensor the network takes, or a `ValueError`."""

@@ -14,8 +14,8 @@ and the end of an episode are per-user fields too.
 
 `SlateFields` says where in a network (any story whose recommender is replaced by an input
 variable holding the slate) each named feature lives; `slate_environment` builds the TF-Agents
-environment that serves the contract, and `slate_gym_arguments` the arguments of the Gymnasium
-adapters.
+environment that serves the contract, and `SlateFields.adapter_arguments()` the arguments of
+the TF-Agents and Gymnasium adapters.
 """
 
 from __future__ import annotations

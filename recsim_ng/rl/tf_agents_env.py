@@ -18,7 +18,7 @@ waiting under `"together"`), so drivers and replay buffers see well-formed traje
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 import tensorflow as tf
@@ -40,7 +40,8 @@ class TFAgentsEnvironment(tf_environment.TFEnvironment):
     """A batched `TFEnvironment` (batch size = number of users) over `network`.
 
     The action spec is the per-user spec of the action variable's field; the observation spec
-    is `{variable: {field: spec}}` for the selected fields; specs derive from the network's
+    is `{group: {name: spec}}` for the selected fields (`{variable: {field: spec}}` when the
+    selection names fields by variable, see `FieldSelection`); specs derive from the network's
     `FieldSpec`s (bounded where a field has a `Space`). See `EpisodeRunner` for the arguments,
     and `EpisodeRunner.step` for how an action outside its space is refused (an error, or under
     XLA a NaN reward; never clamped).
@@ -67,13 +68,7 @@ class TFAgentsEnvironment(tf_environment.TFEnvironment):
         self._runner = EpisodeRunner(network, observation, reward, done, action, action_field,
                                      shared_observation, seed, jit_compile, shared_state)
         users = self._runner.num_users
-        observation_spec: dict[str, dict[str, Any]] = {}
-        for refs, axis in ((self._runner.observed, users), (self._runner.shared, None)):
-            for group, name, ref in refs:
-                observation_spec.setdefault(group, {})[name] = to_tensor_spec(
-                    field_spec(network, ref), ref, axis)
-        action_ref = self._runner.action_ref
-        action_spec = to_tensor_spec(field_spec(network, action_ref), action_ref, users)
+        observation_spec, action_spec = self._runner.describe(to_tensor_spec)
         super().__init__(ts.time_step_spec(observation_spec), action_spec, batch_size=users)
         self._time_step = tf.nest.map_structure(
             lambda spec: tf.Variable(tf.zeros([users, *spec.shape], spec.dtype), trainable=False),

@@ -34,7 +34,6 @@ environment skips terminal users in the same way).
 from __future__ import annotations
 
 import abc
-import math
 
 import numpy as np
 import tensorflow as tf
@@ -42,7 +41,7 @@ import tensorflow_probability as tfp
 
 from recsim_ng.core import Network, Value, ValueSpec, Variable
 from recsim_ng.core.variable import value
-from recsim_ng.entities.choice_models import TruncatedPlackettLuce
+from recsim_ng.entities.choice_models import PlackettLuceSlate
 from recsim_ng.lib.field_spec import FieldSpec
 from recsim_ng.lib import seeds
 from recsim_ng.lib.space import box, discrete
@@ -161,15 +160,11 @@ def clicks(choice: tf.Tensor, slate_size: int) -> tf.Tensor:
 
 
 def uniform_slate_distribution(num_users: int, num_candidates: int,
-                               slate_size: int) -> TruncatedPlackettLuce:
-    """Uniformly random slates of distinct candidates, `[num_users, slate_size]` int32.
-
-    Plackett-Luce with equal logits and an impossible no-choice option: every ordered choice of
-    `slate_size` distinct candidates has probability (N - k)! / N!.
-    """
-    logits = tf.concat([tf.zeros([num_users, num_candidates]),
-                        tf.fill([num_users, 1], -math.inf)], axis=1)
-    return TruncatedPlackettLuce(logits, slate_size)
+                               slate_size: int) -> PlackettLuceSlate:
+    """Uniformly random slates of distinct candidates, `[num_users, slate_size]` int32:
+    Plackett-Luce with equal logits, so every ordered choice of `slate_size` distinct candidates
+    has probability (N - k)! / N!."""
+    return PlackettLuceSlate(tf.zeros([num_users, num_candidates]), slate_size)
 
 
 def slate_spec(num_users: int, num_candidates: int, slate_size: int) -> ValueSpec:

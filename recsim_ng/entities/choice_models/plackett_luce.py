@@ -257,8 +257,8 @@ class PlackettLuceSlate(TruncatedPlackettLuce):
 
     @classmethod
     def _parameter_properties(cls, dtype, num_classes=None):
-        """Its own, so TFP does not warn of inherited ones: `logits` as the parent's (one event
-        axis, of candidates here), and `slate_size` no tensor."""
+        """The parent's (`logits`, one event axis), declared here so TFP does not warn that a
+        subclass with its own `__init__` inherits them."""
         return super()._parameter_properties(dtype, num_classes)
 
     @property

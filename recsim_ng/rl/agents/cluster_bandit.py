@@ -16,7 +16,8 @@ Faithful to v1 (`agents/layers/cluster_click_statistics.py`, `abstract_click_ban
 Deviations:
 - v1 builds its Thompson sampler every step with the same `random_seed`, so its draw is a
   deterministic function of the counts. Here every `action` call draws afresh from the stateless
-  `seed` it is given (independently per user); Thompson sampling requires that seed.
+  `seed` it is given (independently per user), or without one from the policy's own stateless
+  sequence.
 - Candidates of equal quality within a cluster go in ascending candidate index (a stable sort);
   v1's order for exact quality ties is whatever its argsort gives.
 - The number of clusters is the observation spec's `cluster_id` maximum + 1 (v1: `Discrete.n`).

@@ -29,6 +29,7 @@ from tf_agents.trajectories import trajectory
 from tf_agents.typing import types
 
 from recsim_ng.lib import seeds
+from recsim_ng.lib.checks import is_size
 from recsim_ng.lib.optimizers import Adam
 from recsim_ng.rl.agents.slate_policy import (EpsilonGreedySlatePolicy, SlateFunctionPolicy,
                                               linear_epsilon)
@@ -57,9 +58,9 @@ class QLearningConfig:
                   "learning_rate": 0.0 < self.learning_rate < math.inf,
                   "epsilon": 0.0 <= self.epsilon <= 1.0,
                   "epsilon_start": 0.0 <= self.epsilon_start <= 1.0,
-                  "epsilon_decay_steps": _is_int(self.epsilon_decay_steps, 0),
-                  "target_update_period": _is_int(self.target_update_period, 1),
-                  "hidden": all(_is_int(size, 1) for size in self.hidden)}
+                  "epsilon_decay_steps": is_size(self.epsilon_decay_steps, 0),
+                  "target_update_period": is_size(self.target_update_period, 1),
+                  "hidden": all(is_size(size, 1) for size in self.hidden)}
         for name, valid in checks.items():
             if not valid:
                 raise ValueError(f"{type(self).__name__}.{name} is out of range: got"
@@ -70,10 +71,6 @@ def check_config(config: object, config_class: type) -> None:
     """A `ValueError` unless `config` is a `config_class`."""
     if not isinstance(config, config_class):
         raise ValueError(f"config must be a {config_class.__name__}, got {config!r}")
-
-
-def _is_int(value: object, minimum: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
 
 
 class QLossExtra(NamedTuple):

@@ -28,6 +28,7 @@ from tf_agents.typing import types
 
 from recsim_ng.entities.choice_models import PlackettLuceSlate
 from recsim_ng.lib import seeds
+from recsim_ng.lib.checks import is_size
 from recsim_ng.lib.optimizers import Adam
 from recsim_ng.rl.agents.slate_actor_network import SlateActorNetwork
 from recsim_ng.rl.agents.slate_policy import PlackettLuceSlatePolicy
@@ -59,7 +60,7 @@ class ReinforceConfig:
         checks = {"learning_rate": 0.0 < self.learning_rate < math.inf,
                   "gamma": 0.0 <= self.gamma <= 1.0,
                   "entropy_bonus": 0.0 <= self.entropy_bonus < math.inf,
-                  "hidden": all(size >= 1 for size in self.hidden)}
+                  "hidden": all(is_size(size) for size in self.hidden)}
         for name, valid in checks.items():
             if not valid:
                 raise ValueError(f"ReinforceConfig.{name} is out of range: got"
