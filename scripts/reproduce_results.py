@@ -59,6 +59,7 @@ PLANS = {
         Plan("slate_q_exact", LEARNING), Plan("full_slate_q", LEARNING // 2, 128),
         Plan("reinforce", LEARNING), Plan("tf_agents_reinforce", LEARNING),
         Plan("tf_agents_ppo", LEARNING),
+        Plan("slate_q", LEARNING, training_restart="per_user"),
         Plan("slate_q_greedy", 2 * LEARNING, training_restart="per_user")],
     "interest_exploration": [
         Plan("random"), Plan("myopic"), Plan("cluster_ucb1"), Plan("cluster_thompson"),
