@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 import matplotlib
 import matplotlib.pyplot as plt
 
+from recsim_ng.lib.files import atomic_writer
 from recsim_ng.lib.machine import machine_info
 from recsim_ng.applications.recsim_v1.experiments import (POLICIES, TASKS, TRAINING_RESTART,
                                                          run_experiment)
@@ -197,11 +198,9 @@ def write_markdown(path: str) -> None:
         "have finished; `previously` is the figure of the code path before (online learners",
         "that owned their environments), on other random draws.", ""]
     for task in PLANS:
-        source = os.path.join(RESULTS_DIR, f"{task}.json")
-        if not os.path.exists(source):
+        results = _load(RESULTS_DIR, f"{task}.json")
+        if results is None:
             continue
-        with open(source, encoding="utf-8") as file:
-            results = json.load(file)
         spec = TASKS[task]
         machine = results["machine"]
         lines += [
@@ -225,7 +224,7 @@ def write_markdown(path: str) -> None:
         lines += ["", *[f"- {note}" for note in NOTES[task]], "",
                   f"![{task} learning curves](docs/results/{task}.png)", ""]
     lines += fitting_markdown(FITTING_DIR)
-    with open(path, "w", encoding="utf-8") as file:
+    with atomic_writer(path, overwrite=True) as file:
         file.write("\n".join(lines))
 
 
@@ -329,15 +328,14 @@ def main() -> None:
     args = parser.parse_args()
     os.makedirs(RESULTS_DIR, exist_ok=True)
     for task in args.tasks:
-        source = os.path.join(RESULTS_DIR, f"{task}.json")
         if args.replot:
-            if not os.path.exists(source):
+            results = _load(RESULTS_DIR, f"{task}.json")
+            if results is None:
                 continue
-            with open(source, encoding="utf-8") as file:
-                results = json.load(file)
         else:
             results = run_task(task)
-            with open(source, "w", encoding="utf-8") as file:
+            with atomic_writer(os.path.join(RESULTS_DIR, f"{task}.json"),
+                               overwrite=True) as file:
                 json.dump(results, file, indent=1)
         plot(results, os.path.join(RESULTS_DIR, f"{task}.png"))
     write_markdown(os.path.join(ROOT, "RESULTS.md"))

@@ -58,8 +58,8 @@ from recsim_ng.rl.agents.reinforce import ReinforceConfig, SlateReinforceAgent
 from recsim_ng.rl.agents.slate_q import SlateQAgent
 from recsim_ng.rl.agents.stock_agents import seed_global_generator, tf_agents_reinforce
 from recsim_ng.rl.tf_agents_env import TFAgentsEnvironment
-# The settings check of `recsim_ng.rl.training.train`: reused, not copied.
-from recsim_ng.rl.training import SETTINGS_FILE, check_same_run
+# The run-folder checks of `recsim_ng.rl.training.train`: reused, not copied.
+from recsim_ng.rl.training import SETTINGS_FILE, checked_stored_settings, delete_run_outputs
 
 V1_STORY = "recsim_v1_interest_evolution"
 STORIES = (V1_STORY, "interest_evolution", "ecosystem")
@@ -174,24 +174,14 @@ def check_run_settings(root_dir: str, settings: RunSettings, iterations: int,
     `iterations` collect), or refuses (`ValueError`) a rerun whose settings differ from the
     stored ones or that asks for fewer steps; `overwrite` deletes the stored run first."""
     if overwrite:
-        for name in OUTPUTS:
-            path = os.path.join(root_dir, name)
-            if os.path.isdir(path):
-                shutil.rmtree(path)
-            elif os.path.lexists(path):
-                os.remove(path)
+        delete_run_outputs([os.path.join(root_dir, name) for name in OUTPUTS])
     os.makedirs(root_dir, exist_ok=True)
     asked = {**dataclasses.asdict(settings),
              "environment_steps": iterations * settings.steps_per_iteration}
     path = os.path.join(root_dir, SETTINGS_FILE)
-    stored = None
-    if os.path.exists(path):
-        with open(path, encoding="utf-8") as file:
-            stored = json.load(file)
-        check_same_run(stored, asked, root_dir)
-    elif tf.train.latest_checkpoint(os.path.join(root_dir, "checkpoints")):
-        raise ValueError(f"{root_dir} holds checkpoints but no {SETTINGS_FILE} to check this"
-                         " run's flags against; use a new root_dir or pass --overwrite")
+    holds_work = tf.train.latest_checkpoint(os.path.join(root_dir, "checkpoints")) is not None
+    # A stored settings file is checked even before the first checkpoint.
+    stored = checked_stored_settings(path, asked, holds_work or os.path.exists(path))
     if stored != asked:
         with atomic_writer(path, overwrite=True) as file:
             json.dump(asked, file, indent=1, sort_keys=True)

@@ -27,7 +27,8 @@ def check_writable(path: str | os.PathLike, overwrite: bool = False) -> str:
 @contextlib.contextmanager
 def atomic_writer(path: str | os.PathLike, mode: str = "w",
                   overwrite: bool = False) -> Iterator[IO]:
-    """A file object whose content replaces `path` in one rename when the block succeeds.
+    """A file object (text in UTF-8) whose content replaces `path` in one rename when the block
+    succeeds.
 
     On an error the temporary file is removed (after a kill it may remain, as `.name.*.tmp`);
     either way `path` is untouched.
@@ -39,7 +40,7 @@ def atomic_writer(path: str | os.PathLike, mode: str = "w",
     handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
                      0o666)
     try:
-        with os.fdopen(handle, mode) as file:
+        with os.fdopen(handle, mode, encoding=None if "b" in mode else "utf-8") as file:
             yield file
             file.flush()
             os.fsync(file.fileno())

@@ -21,11 +21,14 @@ the TF-Agents and Gymnasium adapters.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from recsim_ng.core import Network
 from recsim_ng.lib import seeds
 from recsim_ng.rl.specs import FieldRef
+
+if TYPE_CHECKING:  # TF-Agents is the `rl` extra: imported only when an environment is built.
+    from recsim_ng.rl.tf_agents_env import TFAgentsEnvironment
 
 USER, CANDIDATES, RESPONSE = "user", "candidates", "response"
 CHOICE = "choice"  # the response field holding the picked slate position (slate_size: none)
@@ -78,7 +81,7 @@ class SlateFields:
 
 def slate_environment(network: Network, fields: SlateFields, seed: seeds.Seed = 0,
                       max_episode_steps: int | None = None, jit_compile: bool = False,
-                      restart: str = "per_user"):
+                      restart: str = "per_user") -> TFAgentsEnvironment:
     """The batched TF-Agents environment (one user a batch row) of `network` that serves the
     slate observation contract; see `recsim_ng.rl.tf_agents_env.TFAgentsEnvironment`."""
     from recsim_ng.rl.tf_agents_env import (  # pylint: disable=import-outside-toplevel

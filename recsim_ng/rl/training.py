@@ -5,7 +5,8 @@ A learner (`Learner`) owns its environment and counts the batched environment st
 (one step = one action for every user). Everything a learner needs to continue (networks,
 optimiser, counters, the environment's state) is in its `checkpoint_objects()`, and its random
 draws are stateless functions of its seed and step count, so a run killed part-way and resumed
-from a checkpoint ends exactly where an uninterrupted run does.
+from a checkpoint ends exactly where an uninterrupted run does (TF-Agents' stock agents, whose
+policies draw from TensorFlow's global generator, resume but not bit-exactly).
 
 The output directory holds `run_settings.json`, `checkpoints/`, `summaries/` (TensorBoard: the
 learner's scalars, and `evaluation/mean_return` and `evaluation/ci95_half_width`) and
@@ -30,7 +31,7 @@ import shutil
 import tempfile
 import time
 import warnings
-from typing import Any, Callable, Mapping, NamedTuple, Protocol
+from typing import Any, Callable, Mapping, NamedTuple, Protocol, Sequence
 
 import tensorflow as tf
 from tf_agents.policies import tf_policy
@@ -141,6 +142,43 @@ def _crossed(previous: int, current: int, period: int) -> bool:
     return current // period > previous // period
 
 
+def delete_run_outputs(paths: Sequence[str]) -> None:
+    """Deletes those of `paths` that exist (folders with their content; a link, not what it
+    points to), warning with their names."""
+    existing = [path for path in paths if os.path.lexists(path)]
+    if not existing:
+        return
+    warnings.warn(f"overwrite=True: deleting {', '.join(existing)}")
+    for path in existing:
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        else:
+            os.remove(path)
+
+
+def checked_stored_settings(settings_file: str, asked: Mapping[str, Any],
+                            holds_work: bool) -> Any:
+    """The settings stored in `settings_file` (None if there is none), after checking `asked`
+    against them (`check_same_run`) when the run's folder `holds_work`; a folder holding work
+    but no settings, or unreadable settings, is refused."""
+    output_dir = os.path.dirname(settings_file)
+    stored = None
+    if os.path.exists(settings_file):
+        with open(settings_file, encoding="utf-8") as file:
+            try:
+                stored = json.load(file)
+            except json.JSONDecodeError as error:
+                raise ValueError(f"{settings_file} is not valid JSON ({error}); "
+                                 f"{START_AFRESH}") from error
+    if holds_work:
+        if stored is None:
+            raise ValueError(f"{output_dir} holds checkpoints or a learning curve but no"
+                             f" {SETTINGS_FILE} to check this run's settings against;"
+                             f" {START_AFRESH}")
+        check_same_run(stored, asked, output_dir)
+    return stored
+
+
 def check_same_run(stored: Mapping[str, Any], asked: Mapping[str, Any], where: str) -> None:
     """A `ValueError` unless the run `asked` for resumes or continues the `stored` one."""
     stored_steps, asked_steps = stored.get("environment_steps", 0), asked["environment_steps"]
@@ -193,7 +231,8 @@ class _Run:
         self._settings_file = os.path.join(output_dir, SETTINGS_FILE)
         self._curve_file = os.path.join(output_dir, CURVE_FILE)
         if overwrite:
-            self._delete_stored_run()
+            delete_run_outputs([self._checkpoint_dir, self._summary_dir, self._curve_file,
+                                self._settings_file])
         for folder in (self._checkpoint_dir, self._summary_dir):
             os.makedirs(folder, exist_ok=True)
         for path in (self._settings_file, os.path.join(self._checkpoint_dir, "checkpoint")):
@@ -211,37 +250,11 @@ class _Run:
         self._pending: list[tuple[int, str, float]] = []  # summaries until the next save
         self.curve = self._restored_curve()
 
-    def _delete_stored_run(self) -> None:
-        paths = [path for path in (self._checkpoint_dir, self._summary_dir, self._curve_file,
-                                   self._settings_file) if os.path.lexists(path)]
-        if not paths:
-            return
-        warnings.warn(f"overwrite=True: deleting {', '.join(paths)}")
-        for path in paths:
-            if os.path.isdir(path) and not os.path.islink(path):
-                shutil.rmtree(path)
-            else:
-                os.remove(path)
-
     def _checked_settings(self, asked: Mapping[str, Any]) -> Any:
         """The stored run's settings, after checking `asked` against them if it holds work."""
-        stored = None
-        if os.path.exists(self._settings_file):
-            with open(self._settings_file, encoding="utf-8") as file:
-                try:
-                    stored = json.load(file)
-                except json.JSONDecodeError as error:
-                    raise ValueError(f"{self._settings_file} is not valid JSON ({error}); "
-                                     f"{START_AFRESH}") from error
         holds_work = (os.path.exists(self._curve_file)
                       or glob.glob(os.path.join(glob.escape(self._checkpoint_dir), "ckpt-*")))
-        if holds_work:
-            if stored is None:
-                raise ValueError(f"{self._output_dir} holds checkpoints or a learning curve but"
-                                 f" no {SETTINGS_FILE} to check this run's settings against;"
-                                 f" {START_AFRESH}")
-            check_same_run(stored, asked, self._output_dir)
-        return stored
+        return checked_stored_settings(self._settings_file, asked, bool(holds_work))
 
     def _restore(self) -> None:
         """Restores the newest readable checkpoint, moving newer unreadable ones aside."""

@@ -34,6 +34,7 @@ environment skips terminal users in the same way).
 from __future__ import annotations
 
 import abc
+from typing import TYPE_CHECKING
 
 import numpy as np
 import tensorflow as tf
@@ -46,6 +47,9 @@ from recsim_ng.lib.field_spec import FieldSpec
 from recsim_ng.lib import seeds
 from recsim_ng.lib.space import box, discrete
 from recsim_ng.rl.slate_observation import SlateFields, slate_environment
+
+if TYPE_CHECKING:  # TF-Agents is the `rl` extra: imported only when an environment is built.
+    from recsim_ng.rl.tf_agents_env import TFAgentsEnvironment
 
 tfd = tfp.distributions
 
@@ -247,7 +251,7 @@ def slate_fields(network: Network) -> SlateFields:
 
 
 def v1_environment(network: Network, seed: seeds.Seed = 0, max_episode_steps: int | None = None,
-                   restart: str = "per_user"):
+                   restart: str = "per_user") -> TFAgentsEnvironment:
     """The TF-Agents environment (`recsim_ng.rl.slate_observation.slate_environment`) of a v1
     network; episodes are truncated after `max_episode_steps` steps if given (v1's runner cap)."""
     return slate_environment(network, slate_fields(network), seed, max_episode_steps,

@@ -21,7 +21,8 @@ from recsim_ng.applications.recsim_v1.myopic_scores import (
     long_term_satisfaction_immediate_reward)
 from recsim_ng.core import Network
 from recsim_ng.lib import seeds
-from recsim_ng.rl.agents import ClickProbability, ClusterBanditPolicy, MyopicPolicy, RandomSlatePolicy
+from recsim_ng.rl.agents import (ClickProbability, ClusterBanditPolicy, MyopicPolicy,
+                                 RandomSlatePolicy, SlateScore)
 from recsim_ng.rl.agents.full_slate_q import DEFAULT_CONFIG as FULL_SLATE_Q_CONFIG
 from recsim_ng.rl.agents.full_slate_q import FullSlateQAgent
 from recsim_ng.rl.agents.q_agent import QLearningConfig
@@ -43,7 +44,7 @@ class Task:
     network: Callable[..., Network]  # (num_users, num_candidates, slate_size) -> Network
     num_candidates: int
     slate_size: int
-    myopic_score: Callable[[], ClickProbability]  # what the myopic policy maximises
+    myopic_score: Callable[[], SlateScore]  # what the myopic policy maximises
     click_probability: Callable[[], ClickProbability] | None  # SlateQ's choice model
     max_episode_steps: int | None = None  # v1's runner cap, for tasks that never terminate
 
@@ -70,12 +71,12 @@ def _interest_exploration_click() -> ClickProbability:
         recsim_v1.InterestExploration(1, 10, 2, True, False))
 
 
-def _long_term_satisfaction_reward() -> ClickProbability:
+def _long_term_satisfaction_reward() -> SlateScore:
     return long_term_satisfaction_immediate_reward(
         recsim_v1.LongTermSatisfaction(1, 10, 2, True, False))
 
 
-def _task(name: str, myopic_score: Callable[[], ClickProbability],
+def _task(name: str, myopic_score: Callable[[], SlateScore],
           click_probability: Callable[[], ClickProbability] | None) -> Task:
     """The task `name` at its `recsim_v1.V1_SETTINGS` sizes."""
     setting = recsim_v1.V1_SETTINGS[name]

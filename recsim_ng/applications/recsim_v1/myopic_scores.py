@@ -13,7 +13,7 @@
   model (no-click logit 5) is evaluated at v1's average user, whose affinity for topic t is
   sum_type P(type) M[type, t] = (0.52, 0.28) (`V1_AVERAGE_AFFINITY`). That is the mixture mean of
   the log-normals' *log*-means; the true mean affinity sum_type P(type) exp(M[type, t] +
-  S[type, t]^2 / 2) is about (1.75, 1.38) (`TRUE_MEAN_AFFINITY`). P(click | slate) = sum over the
+  S[type, t]^2 / 2) is about (1.75, 1.38). P(click | slate) = sum over the
   slate of softmax(scores, 5) with score avg_affinity[cluster] + quality, so greedy selection
   ranks candidates by avg_affinity[cluster] + quality, best first, as GreedyPCTR does.
 - long-term satisfaction (`long_term_satisfaction_immediate_reward`): the user always clicks
@@ -35,7 +35,7 @@ import tensorflow as tf
 from tf_agents.typing import types
 
 from recsim_ng.applications.recsim_v1.interest_exploration import (
-    USER_AFFINITY_MEAN, USER_AFFINITY_STDDEV, USER_TYPE_DISTRIBUTION, InterestExploration)
+    USER_AFFINITY_MEAN, USER_TYPE_DISTRIBUTION, InterestExploration)
 from recsim_ng.applications.recsim_v1.interest_evolution import InterestEvolution
 from recsim_ng.applications.recsim_v1.long_term_satisfaction import LongTermSatisfaction
 from recsim_ng.rl.agents.myopic_policy import ClickProbability, SlateScore
@@ -43,12 +43,8 @@ from recsim_ng.rl.slate_observation import CANDIDATES, USER
 
 _TYPE_PROBS = np.array(USER_TYPE_DISTRIBUTION)
 _AFFINITY_MEAN = np.array(USER_AFFINITY_MEAN)
-_AFFINITY_STDDEV = np.array(USER_AFFINITY_STDDEV)
 # v1's `IEUserModel.avg_user_state`: the type mixture of the affinities' log-means, (0.52, 0.28).
 V1_AVERAGE_AFFINITY: tuple[float, ...] = tuple((_TYPE_PROBS @ _AFFINITY_MEAN).tolist())
-# For reference, the true mean affinity E[g_t] = sum_type P(type) exp(M + S^2 / 2), (1.75, 1.38).
-TRUE_MEAN_AFFINITY: tuple[float, ...] = tuple(
-    (_TYPE_PROBS @ np.exp(_AFFINITY_MEAN + _AFFINITY_STDDEV**2 / 2)).tolist())
 # The prior mean of long-term satisfaction's hidden SAT_0 = sigmoid(s NPE_0), NPE_0 ~ U(-a, a).
 PRIOR_MEAN_SATISFACTION = 0.5
 
