@@ -126,10 +126,13 @@ NOTES = {
         " and REINFORCE converge to exactly the myopic policy's slates (identical returns). The"
         " cluster bandits personalise from each user's clicks but pay for exploring within a"
         " 100-step episode.",
-        "Full-slate Q (90 ordered slates) oscillates below that ranking: 35.72 here, 38.31 at"
-        " an earlier run's end; its curve shows the swings. A replay buffer of each user's"
-        " last 20 steps did not steady it (33.3-36.0 on 1,000 users at each quarter of the"
-        " same run; a one-off measurement).",
+        "Full-slate Q (90 ordered slates) falls from near that ranking (its untrained network"
+        " starts at 37.8 on the curve) to 33-36 as it trains, ending at 35.72 here and 38.31 at"
+        " an earlier run's end. Its targets are mostly the clicks still to come (about 38 over"
+        " an episode), which no slate changes, so the small differences between slates are"
+        " likely lost in their noise; SlateQ's per-item decomposition does not have that"
+        " problem. A replay buffer of each user's last 20 steps did not help (33.3-36.0 on"
+        " 1,000 users at each quarter of the same run; a one-off measurement).",
     ],
     "long_term_satisfaction": [
         "Random slates: a NumPy run of v1's formulas with 100,000 users gives 948.8 ± 1.0.",
