@@ -28,6 +28,7 @@ from tf_agents.agents import tf_agent
 from tf_agents.drivers import dynamic_step_driver
 from tf_agents.policies import greedy_policy
 from tf_agents.replay_buffers import tf_uniform_replay_buffer
+from tf_agents.trajectories import time_step as ts
 from tf_agents.trajectories import trajectory
 from tf_agents.typing import types
 
@@ -74,11 +75,48 @@ class StatelessUniformReplayBuffer(tf_uniform_replay_buffer.TFUniformReplayBuffe
                                      + rows[:, tf.newaxis] * self._max_length)
 
 
+class EpisodeStepWeights(tf.Module):
+    """Training weights under which every step of the episode (first, second, ...) weighs the
+    same in total, however few users reach it: a transition at episode step t weighs
+    1 / (the transitions at step t trained so far, this one included).
+
+    Synchronous episodes do this implicitly when a training step averages its loss over the users
+    still playing; with per-user restarts every transition otherwise weighs the same, so the
+    long sessions' late steps (few users reach them) weigh little. Observes each collected
+    batched step (`observe`, a driver observer) and weighs the latest transition of every user
+    (`weights`); episode steps from `bins - 1` on share the last bin.
+    """
+
+    def __init__(self, batch_size: int, bins: int = 4096):
+        super().__init__(name="episode_step_weights")
+        self._bins = check_size("bins", bins)
+        # Each user's episode step of its current time step, and of its two newest stored ones.
+        self._current = tf.Variable(tf.zeros([batch_size], tf.int32), trainable=False)
+        self._stored = tf.Variable(tf.zeros([2, batch_size], tf.int32), trainable=False)
+        self._counts = tf.Variable(tf.zeros([self._bins]), trainable=False)
+
+    def observe(self, step: trajectory.Trajectory) -> None:
+        """Records the episode step of the batched step `step` just stored."""
+        self._stored.assign(tf.stack([self._stored[1], self._current]))
+        self._current.assign(tf.where(step.next_step_type == ts.StepType.FIRST, 0,
+                                      tf.minimum(self._current + 1, self._bins - 1)))
+
+    def weights(self, latest: trajectory.Trajectory) -> tf.Tensor:
+        """`[batch_size]`: the weights of the users' latest transitions `latest`
+        (`[batch_size, 2, ...]`); 0 for one starting at a `LAST` step (it does not train)."""
+        steps = self._stored[0]
+        trained = ~latest.is_boundary()[:, 0]
+        self._counts.assign_add(tf.math.unsorted_segment_sum(tf.cast(trained, tf.float32),
+                                                             steps, self._bins))
+        return tf.where(trained, 1.0 / tf.maximum(tf.gather(self._counts, steps), 1.0), 0.0)
+
+
 class _DriverLearner:
     """What both learners share: the greedy policy, the step counter and one driver step."""
 
     def __init__(self, agent: tf_agent.TFAgent, env: TFAgentsEnvironment, capacity: int,
-                 buffer_class: type = tf_uniform_replay_buffer.TFUniformReplayBuffer):
+                 buffer_class: type = tf_uniform_replay_buffer.TFUniformReplayBuffer,
+                 observers: tuple = ()):
         agent.initialize()
         self.agent, self._env = agent, env
         self.policy = greedy_policy.GreedyPolicy(agent.policy)
@@ -86,7 +124,7 @@ class _DriverLearner:
                                              name="environment_steps")
         self.replay_buffer = buffer_class(agent.collect_data_spec, env.batch_size, capacity)
         self._driver = dynamic_step_driver.DynamicStepDriver(
-            env, agent.collect_policy, [self.replay_buffer.add_batch, self._count])
+            env, agent.collect_policy, [self.replay_buffer.add_batch, self._count, *observers])
 
     def _count(self, _: trajectory.Trajectory) -> None:
         self.environment_steps.assign_add(1)
@@ -126,16 +164,24 @@ class ReplayLearner(_DriverLearner):
     sequence, and each training step trains on all of them, every user's once,
     as online Q-learning does. With a larger capacity, each training step trains on a uniform
     sample of `sample_batch_size` stored sequences (default: one per user).
+    `weigh_episode_steps` (latest sequences of two steps only) weighs them by
+    `EpisodeStepWeights`, so every step of the episode weighs the same in training.
     """
 
     def __init__(self, agent: tf_agent.TFAgent, env: TFAgentsEnvironment,
                  sample_batch_size: int | None = None, capacity: int | None = None,
-                 seed: seeds.Seed = 0):
+                 seed: seeds.Seed = 0, weigh_episode_steps: bool = False):
         self._sequence_length = agent.train_sequence_length or 2
         capacity = check_size("capacity", self._sequence_length if capacity is None
                               else capacity, minimum=self._sequence_length)
-        super().__init__(agent, env, capacity, StatelessUniformReplayBuffer)
         self._latest_only = capacity == self._sequence_length
+        if weigh_episode_steps and not (self._latest_only and self._sequence_length == 2):
+            raise ValueError("weigh_episode_steps needs the default capacity and an agent"
+                             " trained on sequences of 2 steps (each user's latest transition)")
+        self._step_weights = (EpisodeStepWeights(env.batch_size) if weigh_episode_steps
+                              else None)
+        super().__init__(agent, env, capacity, StatelessUniformReplayBuffer,
+                         (self._step_weights.observe,) if weigh_episode_steps else ())
         if self._latest_only and sample_batch_size is not None:
             raise ValueError("sample_batch_size needs a capacity above the agent's sequence"
                              f" length {self._sequence_length}: the buffer holds only each"
@@ -158,7 +204,14 @@ class ReplayLearner(_DriverLearner):
             experience = self.replay_buffer.sample(seeds.fold_in(self._seed, steps),
                                                    self._sample_batch_size,
                                                    self._sequence_length)
-        return {"loss": self.agent.train(experience).loss}
+        weights = None if self._step_weights is None else self._step_weights.weights(experience)
+        return {"loss": self.agent.train(experience, weights=weights).loss}
+
+    def checkpoint_objects(self) -> Mapping[str, Any]:
+        """Everything a `tf.train.Checkpoint` needs to resume this run exactly."""
+        if self._step_weights is None:
+            return super().checkpoint_objects()
+        return {**super().checkpoint_objects(), "episode_step_weights": self._step_weights}
 
 
 class EpisodeLearner(_DriverLearner):

@@ -1,13 +1,15 @@
-"""Tests for `recsim_ng.rl.collect`'s replay: what `ReplayLearner` trains on, and
-`StatelessUniformReplayBuffer`'s reads."""
+"""Tests for `recsim_ng.rl.collect`'s replay: what `ReplayLearner` trains on and how it weighs
+it, and `StatelessUniformReplayBuffer`'s reads."""
 
 import numpy as np
 import pytest
 import tensorflow as tf
+from tf_agents.trajectories import time_step as ts
+from tf_agents.trajectories import trajectory
 
 from recsim_ng.applications.recsim_v1.experiments import SLATE_Q_AGENTS, TASKS
 from recsim_ng.rl.agents.slate_q import SlateQAgent
-from recsim_ng.rl.collect import ReplayLearner, StatelessUniformReplayBuffer
+from recsim_ng.rl.collect import EpisodeStepWeights, ReplayLearner, StatelessUniformReplayBuffer
 
 USERS = 6
 
@@ -67,3 +69,48 @@ def test_a_sample_size_needs_a_buffer_holding_more_than_the_latest_sequences():
     sampling = slate_q_learner(sample_batch_size=4, capacity=10)
     for _ in range(3):
         assert np.isfinite(sampling.train_step()["loss"])
+
+
+F, M, L = ts.StepType.FIRST, ts.StepType.MID, ts.StepType.LAST
+
+
+def test_episode_step_weights_make_each_step_of_the_episode_weigh_alike():
+    # Two users' items 0-4: user 0 ends an episode at item 2 and starts the next at item 3.
+    step_types = np.array([[F, M, L, F, M], [F, M, M, M, M]], np.int32)
+    next_types = np.array([[M, L, F, M, M], [M, M, M, M, M]], np.int32)
+    # The transition from item t - 1 trains at item t: at episode steps (user 0) 0, 1, none
+    # (it starts at LAST), 0 and (user 1) 0, 1, 2, 3; each weighs 1 / (transitions trained so far
+    # at its episode step, itself included).
+    expected = [[1 / 2, 1 / 2], [1 / 2, 1 / 2], [0.0, 1.0], [1 / 3, 1.0]]
+    weights = EpisodeStepWeights(batch_size=2)
+
+    def items(types, item):
+        return tf.constant(types[:, item])
+
+    for item in range(5):
+        weights.observe(trajectory.Trajectory(items(step_types, item), (), (), (),
+                                              items(next_types, item), (), ()))
+        if item:
+            latest = trajectory.Trajectory(tf.constant(step_types[:, item - 1:item + 1]), (),
+                                           (), (), tf.constant(next_types[:, item - 1:item + 1]),
+                                           (), ())
+            np.testing.assert_allclose(weights.weights(latest), expected[item - 1], rtol=1e-6)
+
+
+def test_weighed_training_uses_the_weights_and_resumes_exactly(tmp_path):
+    learner = slate_q_learner(weigh_episode_steps=True)
+    checkpoint = tf.train.Checkpoint(**learner.checkpoint_objects())
+    for _ in range(3):
+        learner.train_step()
+    path = checkpoint.save(str(tmp_path / "ckpt"))
+    losses = [float(learner.train_step()["loss"]) for _ in range(3)]
+    restored = slate_q_learner(weigh_episode_steps=True)
+    restored.train_step()  # Moves it away from the saved state first.
+    tf.train.Checkpoint(**restored.checkpoint_objects()).restore(path).assert_consumed()
+    assert [float(restored.train_step()["loss"]) for _ in range(3)] == losses
+    unweighed = slate_q_learner()
+    for _ in range(6):
+        unweighed.train_step()
+    assert float(unweighed.train_step()["loss"]) != float(learner.train_step()["loss"])
+    with pytest.raises(ValueError, match="weigh_episode_steps needs the default capacity"):
+        slate_q_learner(weigh_episode_steps=True, capacity=10)

@@ -106,6 +106,9 @@ def test_bad_arguments_are_named():
         run_experiment("interest_evolution", "random", environment_steps=10)
     with pytest.raises(ValueError, match="no_click|position 0"):
         run_experiment("long_term_satisfaction", "slate_q", environment_steps=10)
+    with pytest.raises(ValueError, match="weigh_episode_steps applies to the replay learners"):
+        run_experiment("interest_evolution", "reinforce", environment_steps=10,
+                       weigh_episode_steps=True)
     task = TASKS["interest_evolution"]
     learner = make_agent(task, "slate_q", task.environment(4))
     for option in ("checkpoint_every", "summary_every", "evaluate_every"):

@@ -123,8 +123,9 @@ LEARNER_CONFIGS: dict[str, QLearningConfig | ReinforceConfig | StockAgentConfig]
     **{name: config for name, (_, config) in STOCK_AGENTS.items()}}
 # How the learners' training users restart. Synchronous episodes (every user restarts once all
 # have finished) reproduce the published figures: REINFORCE trains on whole episodes of every
-# user, and SlateQ learns markedly better from them than with per-user restarts on interest
-# evolution (RESULTS.md measures both).
+# user, and SlateQ learns markedly better from them than with plain per-user restarts on
+# interest evolution, as they weigh every step of the episode alike (per-user restarts match
+# them with `weigh_episode_steps`; RESULTS.md measures both).
 TRAINING_RESTART = "together"
 REINFORCE_MAX_EPISODE_STEPS = 500  # a cap on one training step's episodes
 POLICIES = ("random", "myopic", "cluster_ucb1", "cluster_thompson")
@@ -132,9 +133,14 @@ LEARNERS = tuple(LEARNER_CONFIGS)
 AGENTS = POLICIES + LEARNERS
 
 
-def make_agent(task: Task, agent: str, env: TFAgentsEnvironment,
-               seed: seeds.Seed = 0) -> Learner | tf_policy.TFPolicy:
-    """The learner (trained on `env`) or fixed policy called `agent` for `task`."""
+def make_agent(task: Task, agent: str, env: TFAgentsEnvironment, seed: seeds.Seed = 0,
+               weigh_episode_steps: bool = False) -> Learner | tf_policy.TFPolicy:
+    """The learner (trained on `env`) or fixed policy called `agent` for `task`;
+    `weigh_episode_steps` (the replay learners: SlateQ, full-slate Q) weighs each step of the
+    episode the same in training (`recsim_ng.rl.collect.EpisodeStepWeights`)."""
+    if weigh_episode_steps and agent not in SLATE_Q_AGENTS and agent != "full_slate_q":
+        raise ValueError(f"weigh_episode_steps applies to the replay learners (SlateQ, full-slate"
+                         f" Q), not to agent {agent!r}")
     specs = (env.time_step_spec(), env.action_spec())
     if agent == "random":
         return RandomSlatePolicy(*specs, seed=seed)
@@ -153,10 +159,10 @@ def make_agent(task: Task, agent: str, env: TFAgentsEnvironment,
                              f" {task.name!r} (the user always clicks position 0) has none")
         return ReplayLearner(SlateQAgent(*specs, task.click_probability(),
                                          LEARNER_CONFIGS[agent], agent_seed), env,
-                             seed=replay_seed)
+                             seed=replay_seed, weigh_episode_steps=weigh_episode_steps)
     if agent == "full_slate_q":
         return ReplayLearner(FullSlateQAgent(*specs, LEARNER_CONFIGS[agent], agent_seed), env,
-                             seed=replay_seed)
+                             seed=replay_seed, weigh_episode_steps=weigh_episode_steps)
     if agent == "reinforce":  # Whole episodes of every user (see `TRAINING_RESTART`).
         return EpisodeLearner(SlateReinforceAgent(*specs, LEARNER_CONFIGS[agent], agent_seed),
                               env, REINFORCE_MAX_EPISODE_STEPS, whole_episodes=True)
@@ -187,14 +193,15 @@ def run_experiment(task_name: str, agent: str, environment_steps: int = 0,
                    output_dir: str | None = None, curve_points: int = 10,
                    curve_users: int = 1000, num_candidates: int | None = None,
                    slate_size: int | None = None, training_restart: str = TRAINING_RESTART,
-                   **train_options: Any) -> ExperimentResult:
+                   weigh_episode_steps: bool = False, **train_options: Any) -> ExperimentResult:
     """Trains `agent` on `task_name` (if it learns) and evaluates it on `eval_users` fresh users.
 
     Training users come from `fold_in(seed, 0)`, learning-curve users (`curve_users`, evaluated
     `curve_points` times) from `fold_in(seed, 1)` and the final evaluation's from
     `fold_in(seed, 2)`; `num_candidates` and `slate_size` override the task's sizes;
     `training_restart` is how training users restart (`"together"` or `"per_user"`, see
-    `TRAINING_RESTART`); `train_options` go to `train`. With an `output_dir`, a rerun resumes the run stored there,
+    `TRAINING_RESTART`); `weigh_episode_steps` as in `make_agent`; `train_options` go to
+    `train`. With an `output_dir`, a rerun resumes the run stored there,
     or continues it with more `environment_steps`; one that differs in a setting that defines
     the run (the task and its sizes, the agent and its config, `seed`, `train_users`,
     `training_restart`, `curve_users` and, unless it continues, the curve's spacing
@@ -209,7 +216,7 @@ def run_experiment(task_name: str, agent: str, environment_steps: int = 0,
     train_users = train_users if agent in LEARNERS else 0
     # Fixed policies only need the environment's specs.
     env = task.environment(max(train_users, 1), seeds.fold_in(run_seed, 0), training_restart)
-    made = make_agent(task, agent, env, seeds.fold_in(run_seed, 3))
+    made = make_agent(task, agent, env, seeds.fold_in(run_seed, 3), weigh_episode_steps)
     curve: list[CurvePoint] = []
     train_seconds, steps_taken = 0.0, 0
     if isinstance(made, tf_policy.TFPolicy):
@@ -222,6 +229,7 @@ def run_experiment(task_name: str, agent: str, environment_steps: int = 0,
         settings = {"task": task_name, "agent": agent, "seed": seed, "train_users": train_users,
                     "num_candidates": task.num_candidates, "slate_size": task.slate_size,
                     "curve_users": curve_users, "training_restart": training_restart,
+                    "weigh_episode_steps": weigh_episode_steps,
                     **{f"agent_config.{name}": value for name, value
                        in dataclasses.asdict(LEARNER_CONFIGS[agent]).items()}}
         report = train(made, environment_steps, output_dir, evaluation,

@@ -38,6 +38,10 @@ _CHECKPOINT_EVERY = flags.DEFINE_integer("checkpoint_every", 1000,
 _TRAINING_RESTART = flags.DEFINE_enum(
     "training_restart", TRAINING_RESTART, ["together", "per_user"],
     "How training users restart: all once every user has finished, or each on its own.")
+_WEIGH_EPISODE_STEPS = flags.DEFINE_bool(
+    "weigh_episode_steps", False,
+    "SlateQ and full-slate Q: weigh every step of the episode the same in training, however few"
+    " users reach it (what synchronous episodes do implicitly).")
 _OVERWRITE = flags.DEFINE_bool("overwrite", False,
                                "Delete the run stored in --output_dir and start afresh.")
 
@@ -51,6 +55,7 @@ def main(argv: Sequence[str]) -> None:
                                 _EVAL_USERS.value, _SEED.value, _OUTPUT_DIR.value,
                                 _CURVE_POINTS.value, _CURVE_USERS.value, _NUM_CANDIDATES.value,
                                 _SLATE_SIZE.value, _TRAINING_RESTART.value,
+                                _WEIGH_EPISODE_STEPS.value,
                                 checkpoint_every=_CHECKPOINT_EVERY.value,
                                 overwrite=_OVERWRITE.value)
     except (ValueError, OSError) as error:  # bad settings or output folder: say which
