@@ -193,8 +193,8 @@ def run_task(task: str) -> dict[str, Any]:
 def plot(results: dict[str, Any], path: str) -> None:
     """Learning curves (mean return of the curve users against training steps), with the
     fixed policies' final evaluations as dashed lines."""
-    figure, axes = plt.subplots(figsize=(7, 4.5))
-    colors = plt.get_cmap("tab10").colors
+    figure, axes = plt.subplots(figsize=(10, 4.8))
+    colors = plt.get_cmap("tab20").colors  # distinct for up to 20 rows
     markers = "os^vD<>p*h"
     for index, row in enumerate(results["rows"]):
         color = colors[index % len(colors)]
@@ -213,7 +213,7 @@ def plot(results: dict[str, Any], path: str) -> None:
     axes.set_ylabel("mean episode return (95% CI)")
     axes.set_title(f"{results['task']}: learning curves on 1,000 held-out users\n"
                    "(curves that coincide are drawn over each other)", fontsize=10)
-    axes.legend(fontsize=8, loc="best")
+    axes.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the curves
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     plt.close(figure)
