@@ -122,9 +122,13 @@ NOTES = {
         " (`recsim_ng.rl.collect.EpisodeStepWeights`: a transition at episode step t weighs"
         " 1 / the transitions at step t trained so far): with it, per-user restarts match the"
         " synchronous returns (top-k 174.54, greedy 184.61 after 4,000 steps), and greedy"
-        " SlateQ's curve passes the synchronous run's final return after 800 steps instead of"
-        " 1,200 (top-k: 1,200 both; curve points every 400 steps on 1,000 users, ± about 2, one"
-        " seed). The v1 learners' default stays synchronous episodes (`--training_restart`).",
+        " SlateQ's curve passes the synchronous run's final return (184.86) sooner: after 800"
+        " steps in each of seeds 0, 1 and 2, against 1,200, 800 and 2,400 on synchronous"
+        " episodes (top-k: 1,200 both, seed 0; curve points every 400 steps on 1,000 users,"
+        " ± about 2). It peaks early (187-190) and then settles: at 4,000 steps seeds 1 and 2"
+        " return 183.57 and 183.95 per-user against 184.16 and 186.90 synchronous (2,000"
+        " users, ± 1.2-1.3; `--seed=1` or `2 --eval_users=2000` on the rows' commands). The v1"
+        " learners' default stays synchronous episodes (`--training_restart`).",
         "REINFORCE is far ahead: it learns that high-quality clusters spend less of the user's"
         " time budget (budget -= watch time x (1 - 0.26 quality)), so sessions last longer."
         " SlateQ's click-only targets with gamma 0.99 do not capture that.",
