@@ -21,7 +21,7 @@ from TensorFlow's global generator, see `recsim_ng.rl.agents.stock_agents`).
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import tensorflow as tf
 from tf_agents.agents import tf_agent
@@ -112,11 +112,12 @@ class EpisodeStepWeights(tf.Module):
 
 
 class _DriverLearner:
-    """What both learners share: the greedy policy, the step counter and one driver step."""
+    """What both learners share: the greedy policy, the step counter and one driver step (its
+    observers: the buffer, the counter and any `observers`)."""
 
     def __init__(self, agent: tf_agent.TFAgent, env: TFAgentsEnvironment, capacity: int,
                  buffer_class: type = tf_uniform_replay_buffer.TFUniformReplayBuffer,
-                 observers: tuple = ()):
+                 observers: tuple[Callable[[trajectory.Trajectory], None], ...] = ()):
         agent.initialize()
         self.agent, self._env = agent, env
         self.policy = greedy_policy.GreedyPolicy(agent.policy)
