@@ -105,10 +105,10 @@ NOTES = {
         "`tf_agents_reinforce` and `tf_agents_ppo` are TF-Agents' own `ReinforceAgent` (with a"
         " value-network baseline) and `PPOClipAgent` (ratio clipped at 0.2, GAE) over our"
         " `SlateActorNetwork` and `SlateValueNetwork`, trained on the same whole episodes as"
-        " `reinforce`: nothing of the agents is ours. They learn more slowly than our REINFORCE,"
-        " whose baseline is the mean return at the same step of the episode (the time budget"
-        " left, which no observation shows, drives the return); with"
-        " `--environment_steps=16000` stock REINFORCE reaches 253.45 ± 0.94.",
+        " `reinforce`: nothing of the agents is ours but their collect policies' draws, made"
+        " from stateless seeds so runs resume exactly. They learn more slowly than our"
+        " REINFORCE, whose baseline is the mean return at the same step of the episode (the"
+        " time budget left, which no observation shows, drives the return).",
         "Per-user restarts (each training user starts its next episode as soon as its last"
         " ends, so no user idles) alone do not help SlateQ: top-k SlateQ returns 169.81 after"
         " 4,000 steps and greedy SlateQ 172.98 after 8,000 (the `per-user restarts` rows),"

@@ -56,7 +56,7 @@ from recsim_ng.lib import seeds
 from recsim_ng.lib.files import atomic_writer
 from recsim_ng.rl.agents.reinforce import ReinforceConfig, SlateReinforceAgent
 from recsim_ng.rl.agents.slate_q import SlateQAgent
-from recsim_ng.rl.agents.stock_agents import seed_global_generator, tf_agents_reinforce
+from recsim_ng.rl.agents.stock_agents import tf_agents_reinforce
 from recsim_ng.rl.tf_agents_env import TFAgentsEnvironment
 # The run-folder checks of `recsim_ng.rl.training.train`: reused, not copied.
 from recsim_ng.rl.training import SETTINGS_FILE, checked_stored_settings, delete_run_outputs
@@ -163,7 +163,6 @@ def make_agent(settings: RunSettings, env: TFAgentsEnvironment,
         return SlateReinforceAgent(*specs, ReinforceConfig(), agent_seed,
                                    train_step_counter=train_step)
     if settings.agent == "tf_agents_reinforce":
-        seed_global_generator(seeds.fold_in(agent_seed, 1))
         return tf_agents_reinforce(*specs, agent_seed, train_step_counter=train_step)
     raise ValueError(f"agent must be one of {AGENTS}, got {settings.agent!r}")
 

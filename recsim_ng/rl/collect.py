@@ -15,8 +15,8 @@ Both serve `policy`, TF-Agents' `GreedyPolicy` around the agent's policy, and co
 environment steps in `environment_steps`. Replay sampling draws from stateless seeds (see
 `StatelessUniformReplayBuffer`), and policies draw from stateless seeds too (see
 `recsim_ng.rl.agents.slate_policy`), so a run restored from `checkpoint_objects()` continues
-exactly as an uninterrupted one; TF-Agents' stock agents are the exception (their policies draw
-from TensorFlow's global generator, see `recsim_ng.rl.agents.stock_agents`).
+exactly as an uninterrupted one (TF-Agents' stock agents too: `recsim_ng.rl.agents.stock_agents`
+makes their collect policies draw from stateless seeds).
 """
 
 from __future__ import annotations

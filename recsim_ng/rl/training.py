@@ -5,8 +5,7 @@ A learner (`Learner`) owns its environment and counts the batched environment st
 (one step = one action for every user). Everything a learner needs to continue (networks,
 optimiser, counters, the environment's state) is in its `checkpoint_objects()`, and its random
 draws are stateless functions of its seed and step count, so a run killed part-way and resumed
-from a checkpoint ends exactly where an uninterrupted run does (TF-Agents' stock agents, whose
-policies draw from TensorFlow's global generator, resume but not bit-exactly).
+from a checkpoint ends exactly where an uninterrupted run does.
 
 The output directory holds `run_settings.json`, `checkpoints/`, `summaries/` (TensorBoard: the
 learner's scalars, and `evaluation/mean_return` and `evaluation/ci95_half_width`) and

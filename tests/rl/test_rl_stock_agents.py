@@ -2,8 +2,8 @@
 interest evolution through the slate observation contract, with `SlateActorNetwork` and
 `SlateValueNetwork` as their networks: nothing of the agents is ours.
 
-TF-Agents' `ActorPolicy` samples without a seed (drivers pass none), so from TensorFlow's global
-generator: the training tests fix its global seed.
+TF-Agents' `ActorPolicy` samples without a seed (drivers pass none), from TensorFlow's global
+generator; `stock_agents` wraps each collect policy to draw from stateless seeds instead.
 """
 
 import numpy as np
@@ -17,8 +17,7 @@ from recsim_ng.applications.recsim_v1.experiments import StockAgentConfig, run_e
 from recsim_ng.entities.choice_models import PlackettLuceSlate
 from recsim_ng.rl.agents.slate_actor_network import SlateActorNetwork, SlateValueNetwork
 from recsim_ng.rl.agents.slate_policy import RandomSlatePolicy
-from recsim_ng.rl.agents.stock_agents import (seed_global_generator, tf_agents_ppo,
-                                              tf_agents_reinforce)
+from recsim_ng.rl.agents.stock_agents import tf_agents_ppo, tf_agents_reinforce
 from recsim_ng.rl.collect import EpisodeLearner
 from recsim_ng.rl.evaluation import Evaluator
 
@@ -84,7 +83,6 @@ def fixture_evaluator():
 
 @pytest.mark.parametrize("make_agent", [tf_agents_reinforce, tf_agents_ppo])
 def test_a_stock_agent_learns_to_beat_random_slates(make_agent, evaluator, assert_beats):
-    seed_global_generator(0)
     env = environment(TRAIN_USERS, seed=1, restart="together")
     agent = make_agent(env.time_step_spec(), env.action_spec(), seed=1)
     learner = EpisodeLearner(agent, env, MAX_EPISODE_STEPS, whole_episodes=True)
@@ -101,7 +99,6 @@ def agent_train_steps(agent):
 
 
 def test_experiment_runs_of_a_stock_agent_repeat_from_their_seed():
-    # `run_experiment` seeds the global generator their `ActorPolicy` samples from.
     def run(seed):
         return run_experiment("interest_evolution", "tf_agents_reinforce", environment_steps=1,
                               train_users=8, eval_users=20, seed=seed, curve_points=0)
@@ -112,3 +109,24 @@ def test_experiment_runs_of_a_stock_agent_repeat_from_their_seed():
     assert first.evaluation != other.evaluation
     with pytest.raises(ValueError, match="StockAgentConfig.learning_rate"):
         StockAgentConfig(learning_rate=-1.0)
+
+
+@pytest.mark.parametrize("make_agent", [tf_agents_reinforce, tf_agents_ppo])
+def test_a_restored_stock_agent_run_continues_exactly(make_agent, tmp_path):
+    def learner():
+        env = environment(8, seed=2, restart="together")
+        return EpisodeLearner(make_agent(env.time_step_spec(), env.action_spec(), seed=3), env,
+                              MAX_EPISODE_STEPS, whole_episodes=True)
+
+    run = learner()
+    stock = run.agent.collect_policy._wrapped  # The stock policy's own distribution and info.
+    time_step = run._env.current_time_step()
+    np.testing.assert_array_equal(run.agent.collect_policy.distribution(time_step).action.logits,
+                                  stock.distribution(time_step).action.logits)
+    run.train_step()
+    path = tf.train.Checkpoint(**run.checkpoint_objects()).save(str(tmp_path / "ckpt"))
+    losses = [float(run.train_step()["loss"]) for _ in range(2)]
+    restored = learner()
+    restored.train_step()  # Moves it away from the saved state first.
+    tf.train.Checkpoint(**restored.checkpoint_objects()).restore(path).assert_consumed()
+    assert [float(restored.train_step()["loss"]) for _ in range(2)] == losses

@@ -28,8 +28,7 @@ from recsim_ng.rl.agents.full_slate_q import FullSlateQAgent
 from recsim_ng.rl.agents.q_agent import QLearningConfig
 from recsim_ng.rl.agents.reinforce import ReinforceConfig, SlateReinforceAgent
 from recsim_ng.rl.agents.slate_q import SlateQAgent, SlateQConfig
-from recsim_ng.rl.agents.stock_agents import (seed_global_generator, tf_agents_ppo,
-                                              tf_agents_reinforce)
+from recsim_ng.rl.agents.stock_agents import tf_agents_ppo, tf_agents_reinforce
 from recsim_ng.rl.collect import EpisodeLearner, ReplayLearner
 from recsim_ng.rl.evaluation import EvaluationResult, Evaluator, evaluate
 from recsim_ng.rl.tf_agents_env import TFAgentsEnvironment
@@ -167,7 +166,6 @@ def make_agent(task: Task, agent: str, env: TFAgentsEnvironment, seed: seeds.See
         return EpisodeLearner(SlateReinforceAgent(*specs, LEARNER_CONFIGS[agent], agent_seed),
                               env, REINFORCE_MAX_EPISODE_STEPS, whole_episodes=True)
     if agent in STOCK_AGENTS:
-        seed_global_generator(seeds.fold_in(run_seed, 2))
         build, config = STOCK_AGENTS[agent]
         return EpisodeLearner(build(*specs, agent_seed, config.learning_rate), env,
                               REINFORCE_MAX_EPISODE_STEPS, whole_episodes=True)

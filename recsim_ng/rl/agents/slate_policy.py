@@ -12,7 +12,7 @@ pass none), so runs are reproducible and a restored policy continues its sequenc
 from __future__ import annotations
 
 import abc
-from typing import Callable
+from typing import Any, Callable
 
 import tensorflow as tf
 import tensorflow_probability as tfp
@@ -48,7 +48,8 @@ class SlatePolicy(tf_policy.TFPolicy, abc.ABC):
 
     def __init__(self, time_step_spec: ts.TimeStep, action_spec: types.BoundedTensorSpec,
                  seed: seeds.Seed = 0, variables: tuple[tf.Variable, ...] = (),
-                 policy_state_spec: types.NestedTensorSpec = ()):
+                 policy_state_spec: types.NestedTensorSpec = (),
+                 info_spec: types.NestedTensorSpec = ()):
         self._shape = slate_shape(action_spec)
         if self._shape.minimum != 0:
             raise ValueError(f"slate policies index candidates from 0; the action spec starts"
@@ -57,7 +58,8 @@ class SlatePolicy(tf_policy.TFPolicy, abc.ABC):
         self._unseeded_calls = tf.Variable(0, dtype=tf.int32, trainable=False,
                                            name="unseeded_calls")
         self._policy_variables = list(variables)
-        super().__init__(time_step_spec, action_spec, policy_state_spec=policy_state_spec)
+        super().__init__(time_step_spec, action_spec, policy_state_spec=policy_state_spec,
+                         info_spec=info_spec)
 
     @property
     def num_candidates(self) -> int:
@@ -92,6 +94,41 @@ class SlatePolicy(tf_policy.TFPolicy, abc.ABC):
         if seed is None:
             seed = seeds.fold_in(self._seed, self._unseeded_calls.assign_add(1) - 1)
         return seeds.as_seed(seed)
+
+
+class StatelessSampledPolicy(SlatePolicy):
+    """Any TF-Agents policy over slates (e.g. a stock agent's `ActorPolicy` or `PPOPolicy`) with
+    its actions drawn from stateless seeds, as every `SlatePolicy` draws them, instead of from
+    TensorFlow's global generator (drivers pass no seed): its distribution, state and info are
+    the wrapped policy's, and so is any other attribute its agent asks for (e.g. PPO's
+    `get_initial_value_state`)."""
+
+    def __init__(self, policy: tf_policy.TFPolicy, seed: seeds.Seed = 0):
+        self._wrapped = policy
+        super().__init__(policy.time_step_spec, policy.action_spec, seed,
+                         tuple(policy.variables()), policy.policy_state_spec, policy.info_spec)
+
+    def __getattr__(self, name: str):
+        if name == "_wrapped":  # Not set yet: no policy to ask.
+            raise AttributeError(name)
+        return getattr(self._wrapped, name)
+
+    def slate_distribution(self, time_step: ts.TimeStep, policy_state: types.NestedTensor
+                           ) -> tuple[tfd.Distribution, types.NestedTensor]:
+        step = self._wrapped.distribution(time_step, policy_state)
+        return step.action, step.state
+
+    def _distribution(self, time_step: ts.TimeStep, policy_state: types.NestedTensor,
+                      **options: Any) -> policy_step.PolicyStep:
+        # The wrapped `_distribution` with the caller's options: PPO's loss passes `training`,
+        # which the public `distribution` would drop.
+        return self._wrapped._distribution(time_step, policy_state, **options)
+
+    def _action(self, time_step: ts.TimeStep, policy_state: types.NestedTensor,
+                seed: types.Seed | None) -> policy_step.PolicyStep:
+        step = self._wrapped.distribution(time_step, policy_state)
+        slate = step.action.sample(seed=self.stateless_seed(seed))
+        return step._replace(action=tf.cast(slate, self.action_spec.dtype))
 
 
 class DeterministicSlatePolicy(SlatePolicy):
