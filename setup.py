@@ -17,6 +17,7 @@ setuptools.setup(
         "numpy",
         "absl-py",
         "ml-collections",
+        "tqdm",  # the runner's progress bars
     ],
     extras_require={
         # The CPU wheel by default; install the `gpu` extra instead on a CUDA machine.
@@ -28,6 +29,8 @@ setuptools.setup(
         # Logs as tables (pandas; Parquet through pyarrow). The example logs themselves ship in
         # recbole and obp, installed without their dependencies: see recsim_ng/data/datasets.py.
         "data": ["pandas", "pyarrow", "scipy"],  # scipy: two-sample tests in the report
+        # Executing the colab/ notebooks (CI runs each top to bottom through a Jupyter kernel).
+        "notebooks": ["nbclient", "nbformat", "ipykernel"],
         "dev": ["pytest"],
     },
     entry_points={"console_scripts": ["recsim_ng=recsim_ng.cli.main:run"]},

@@ -9,5 +9,5 @@ if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
 pip=(.venv/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt)
-"${pip[@]}" -e ".[cpu,rl,gym,plots,data,dev]"
+"${pip[@]}" -e ".[cpu,rl,gym,plots,data,notebooks,dev]"
 "${pip[@]}" --no-deps recbole obp
