@@ -50,40 +50,46 @@ class Evaluator:
         self._seed = seeds.as_seed(seed)
         self._limit = max_steps if max_steps is not None else np.iinfo(np.int32).max
         self._policy: tf_policy.TFPolicy | None = None
-        self._episode_returns: Callable[[], tf.Tensor] | None = None
+        self._step_rewards: Callable[[], tf.Tensor] | None = None
 
     def __call__(self, policy: tf_policy.TFPolicy) -> EvaluationResult:
-        if policy is not self._policy or self._episode_returns is None:
-            self._policy, self._episode_returns = policy, self._compile(policy)
-        self._env.seed(seeds.fold_in(self._seed, 0))
-        returns = self._episode_returns().numpy().astype(np.float64)
+        returns = np.nansum(self.step_rewards(policy), axis=0)
         users = self._num_users
         spread = returns.std(ddof=1) if users > 1 else math.inf
         return EvaluationResult(float(returns.mean()), 1.96 * spread / math.sqrt(users), users)
+
+    def step_rewards(self, policy: tf_policy.TFPolicy) -> np.ndarray:
+        """`[steps, users]` float64: each user's reward at each step of its episode, NaN after
+        its episode's last step."""
+        if policy is not self._policy or self._step_rewards is None:
+            self._policy, self._step_rewards = policy, self._compile(policy)
+        self._env.seed(seeds.fold_in(self._seed, 0))
+        return self._step_rewards().numpy().astype(np.float64)
 
     def _compile(self, policy: tf_policy.TFPolicy) -> Callable[[], tf.Tensor]:
         env, users, limit = self._env, self._num_users, self._limit
         policy_seed = seeds.fold_in(self._seed, 1)
         stateless = isinstance(policy, SlatePolicy)
 
-        def running(step, time_step, policy_state, ended, returns):
-            del time_step, policy_state, returns
+        def running(step, time_step, policy_state, ended, rewards):
+            del time_step, policy_state, rewards
             return tf.logical_and(step < limit, ~tf.reduce_all(ended))
 
-        def advance(step, time_step, policy_state, ended, returns):
+        def advance(step, time_step, policy_state, ended, rewards):
             seed = seeds.fold_in(policy_seed, step) if stateless else None
             decision = policy.action(time_step, policy_state, seed=seed)
             time_step = env.step(decision.action)
-            returns += tf.where(ended, 0.0, time_step.reward)
-            return step + 1, time_step, decision.state, ended | time_step.is_last(), returns
+            rewards = rewards.write(step, tf.where(ended, math.nan, time_step.reward))
+            return step + 1, time_step, decision.state, ended | time_step.is_last(), rewards
 
         @tf.function
-        def episode_returns() -> tf.Tensor:
+        def step_rewards() -> tf.Tensor:
             start = (tf.constant(0), env.current_time_step(), policy.get_initial_state(users),
-                     tf.zeros([users], tf.bool), tf.zeros([users]))
-            return tf.while_loop(running, advance, start)[-1]
+                     tf.zeros([users], tf.bool), tf.TensorArray(tf.float32, size=0,
+                                                                dynamic_size=True))
+            return tf.while_loop(running, advance, start)[-1].stack()
 
-        return episode_returns
+        return step_rewards
 
 
 def evaluate(environment: EnvironmentFactory, policy: tf_policy.TFPolicy,

@@ -85,7 +85,8 @@ class TrainingReport(NamedTuple):
 def train(learner: Learner, num_environment_steps: int, output_dir: str | None = None,
           evaluation: Evaluation | None = None, evaluate_every: int | None = None,
           checkpoint_every: int = 1000, summary_every: int = 100, max_checkpoints: int = 3,
-          settings: Mapping[str, Any] | None = None, overwrite: bool = False) -> TrainingReport:
+          settings: Mapping[str, Any] | None = None, overwrite: bool = False,
+          progress: Callable[[int, CurvePoint | None], None] | None = None) -> TrainingReport:
     """Trains until `learner` has taken `num_environment_steps` environment steps.
 
     With an `output_dir`, restores the latest checkpoint there first, saves one every
@@ -98,7 +99,8 @@ def train(learner: Learner, num_environment_steps: int, output_dir: str | None =
     `output_dir` before the first checkpoint. A rerun must ask for the same settings and at
     least as many steps (more continue the run, and may change `evaluate_every` and
     `summary_every` for the steps they add); otherwise it is refused with a `ValueError`, unless
-    `overwrite`, which deletes the stored run first.
+    `overwrite`, which deletes the stored run first. `progress(steps, last curve point)` is
+    called after every training step (e.g. to move a progress bar).
     """
     check_size("num_environment_steps", num_environment_steps, minimum=0)
     for name, period in (("checkpoint_every", checkpoint_every), ("summary_every", summary_every),
@@ -133,6 +135,8 @@ def train(learner: Learner, num_environment_steps: int, output_dir: str | None =
             evaluate_now()
         if _crossed(previous, steps, checkpoint_every) or steps >= num_environment_steps:
             run.save(steps)
+        if progress is not None:
+            progress(steps, run.curve[-1] if run.curve else None)
     return TrainingReport(steps, resumed_from, float(wall.numpy()), run.curve)
 
 

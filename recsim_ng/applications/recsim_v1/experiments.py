@@ -172,6 +172,18 @@ def make_agent(task: Task, agent: str, env: TFAgentsEnvironment, seed: seeds.See
     raise ValueError(f"agent must be one of {AGENTS}, got {agent!r}")
 
 
+class TrainedAgent(NamedTuple):
+    """A trained (or fixed) agent's policy on its task, with its training record."""
+
+    task: Task  # with the run's sizes
+    agent: str
+    policy: tf_policy.TFPolicy
+    environment_steps: int  # training steps taken, each one action for each of `train_users` users
+    train_users: int  # 0 for a fixed policy
+    train_seconds: float
+    curve: list[CurvePoint]
+
+
 class ExperimentResult(NamedTuple):
     """A trained (or fixed) agent's evaluation."""
 
@@ -184,6 +196,42 @@ class ExperimentResult(NamedTuple):
     evaluation: EvaluationResult
     train_seconds: float
     curve: list[CurvePoint]
+
+
+def train_agent(task_name: str, agent: str, environment_steps: int = 0,
+                train_users: int = 256, seed: int = 0, output_dir: str | None = None,
+                curve_points: int = 10, curve_users: int = 1000,
+                num_candidates: int | None = None, slate_size: int | None = None,
+                training_restart: str = TRAINING_RESTART, weigh_episode_steps: bool = False,
+                **train_options: Any) -> TrainedAgent:
+    """Trains `agent` on `task_name` if it learns (`run_experiment` says how)."""
+    if task_name not in TASKS:
+        raise ValueError(f"task must be one of {tuple(TASKS)}, got {task_name!r}")
+    task = TASKS[task_name]
+    task = dataclasses.replace(task, num_candidates=num_candidates or task.num_candidates,
+                               slate_size=slate_size or task.slate_size)
+    run_seed = seeds.as_seed(seed)
+    train_users = train_users if agent in LEARNERS else 0
+    # Fixed policies only need the environment's specs.
+    env = task.environment(max(train_users, 1), seeds.fold_in(run_seed, 0), training_restart)
+    made = make_agent(task, agent, env, seeds.fold_in(run_seed, 3), weigh_episode_steps)
+    if isinstance(made, tf_policy.TFPolicy):
+        if environment_steps:
+            raise ValueError(f"agent {agent!r} does not learn; pass environment_steps=0")
+        return TrainedAgent(task, agent, made, 0, 0, 0.0, [])
+    evaluation = Evaluator(task.environment, curve_users,
+                           seeds.fold_in(run_seed, 1)) if curve_points else None
+    settings = {"task": task_name, "agent": agent, "seed": seed, "train_users": train_users,
+                "num_candidates": task.num_candidates, "slate_size": task.slate_size,
+                "curve_users": curve_users, "training_restart": training_restart,
+                "weigh_episode_steps": weigh_episode_steps,
+                **{f"agent_config.{name}": value for name, value
+                   in dataclasses.asdict(LEARNER_CONFIGS[agent]).items()}}
+    report = train(made, environment_steps, output_dir, evaluation,
+                   max(environment_steps // max(curve_points, 1), 1), settings=settings,
+                   **train_options)
+    return TrainedAgent(task, agent, made.policy, report.environment_steps, train_users,
+                        report.wall_seconds, report.curve)
 
 
 def run_experiment(task_name: str, agent: str, environment_steps: int = 0,
@@ -205,36 +253,16 @@ def run_experiment(task_name: str, agent: str, environment_steps: int = 0,
     `training_restart`, `curve_users` and, unless it continues, the curve's spacing
     `environment_steps // curve_points`) is refused (see `train`); `overwrite=True` starts afresh.
     """
-    if task_name not in TASKS:
-        raise ValueError(f"task must be one of {tuple(TASKS)}, got {task_name!r}")
-    task = TASKS[task_name]
-    task = dataclasses.replace(task, num_candidates=num_candidates or task.num_candidates,
-                               slate_size=slate_size or task.slate_size)
-    run_seed = seeds.as_seed(seed)
-    train_users = train_users if agent in LEARNERS else 0
-    # Fixed policies only need the environment's specs.
-    env = task.environment(max(train_users, 1), seeds.fold_in(run_seed, 0), training_restart)
-    made = make_agent(task, agent, env, seeds.fold_in(run_seed, 3), weigh_episode_steps)
-    curve: list[CurvePoint] = []
-    train_seconds, steps_taken = 0.0, 0
-    if isinstance(made, tf_policy.TFPolicy):
-        if environment_steps:
-            raise ValueError(f"agent {agent!r} does not learn; pass environment_steps=0")
-        policy = made
-    else:
-        evaluation = Evaluator(task.environment, curve_users,
-                               seeds.fold_in(run_seed, 1)) if curve_points else None
-        settings = {"task": task_name, "agent": agent, "seed": seed, "train_users": train_users,
-                    "num_candidates": task.num_candidates, "slate_size": task.slate_size,
-                    "curve_users": curve_users, "training_restart": training_restart,
-                    "weigh_episode_steps": weigh_episode_steps,
-                    **{f"agent_config.{name}": value for name, value
-                       in dataclasses.asdict(LEARNER_CONFIGS[agent]).items()}}
-        report = train(made, environment_steps, output_dir, evaluation,
-                       max(environment_steps // max(curve_points, 1), 1), settings=settings,
-                       **train_options)
-        policy, curve, train_seconds = made.policy, report.curve, report.wall_seconds
-        steps_taken = report.environment_steps
-    result = task.evaluate(policy, eval_users, seeds.fold_in(run_seed, 2))
-    return ExperimentResult(task_name, agent, task.num_candidates, task.slate_size,
-                            steps_taken, train_users, result, train_seconds, curve)
+    trained = train_agent(task_name, agent, environment_steps, train_users, seed, output_dir,
+                          curve_points, curve_users, num_candidates, slate_size,
+                          training_restart, weigh_episode_steps, **train_options)
+    result = evaluation_of(trained, eval_users, seed)
+    return ExperimentResult(task_name, agent, trained.task.num_candidates,
+                            trained.task.slate_size, trained.environment_steps,
+                            trained.train_users, result, trained.train_seconds, trained.curve)
+
+
+def evaluation_of(trained: TrainedAgent, eval_users: int, seed: int) -> EvaluationResult:
+    """The final evaluation of a run of `seed`: one episode of `eval_users` fresh users."""
+    return trained.task.evaluate(trained.policy, eval_users,
+                                 seeds.fold_in(seeds.as_seed(seed), 2))
