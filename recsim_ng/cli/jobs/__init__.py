@@ -1,0 +1,52 @@
+"""The applications the runner knows, chosen by a config's `application` key.
+
+Each is a module with
+- `KEYS`: its config keys (beside `COMMON_KEYS`) and their checks;
+- `MODES`: mode name -> `Mode`, the work of `python -m recsim_ng MODE`;
+- `MAY_DIFFER`: keys a rerun in the same run folder may change (e.g. more training steps);
+- optionally `check(config)`: checks across keys, raising `ConfigError`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import Any, Callable, NamedTuple
+
+from ml_collections import ConfigDict
+
+from recsim_ng.cli import config_checks as checks
+from recsim_ng.cli.progress import Progress
+from recsim_ng.cli.run_folder import RunFolder
+
+APPLICATIONS = {
+    "reference_network": "recsim_ng.cli.jobs.reference_network",
+    "recsim_v1": "recsim_ng.cli.jobs.recsim_v1",
+    "interest_evolution": "recsim_ng.cli.jobs.interest_evolution",
+    "ecosystem": "recsim_ng.cli.jobs.ecosystem",
+    "latent_variable": "recsim_ng.cli.jobs.latent_variable",
+    "soft_attributes": "recsim_ng.cli.jobs.soft_attributes",
+    "bandits": "recsim_ng.cli.jobs.bandits",
+    "real_logs": "recsim_ng.cli.jobs.real_logs",
+}
+COMMON_KEYS: dict[str, checks.Check] = {
+    "application": checks.one_of(*APPLICATIONS),
+    "seed": checks.seed,
+    "run_dir": checks.folder,
+    "overwrite": checks.boolean,
+}
+
+
+class ModeOutcome(NamedTuple):
+    """What a mode leaves: its final figures and its records (`recsim_ng.cli.plots.point`)."""
+    summary: dict[str, Any]
+    records: list[dict[str, Any]]
+
+
+Mode = Callable[[ConfigDict, RunFolder, Progress], ModeOutcome]
+
+
+def application(name: str) -> ModuleType:
+    """The module of application `name` (checked by `COMMON_KEYS`)."""
+    return importlib.import_module(APPLICATIONS[name])
+

@@ -1,0 +1,131 @@
+"""The reference recommender network (`recsim_ng.examples.reference_network`): simulate it, or
+time it (`benchmark`)."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from ml_collections import ConfigDict
+
+from recsim_ng.cli import config_checks as checks
+from recsim_ng.cli.jobs import ModeOutcome
+from recsim_ng.cli.plots import point
+from recsim_ng.cli.progress import Progress
+from recsim_ng.cli.run_folder import RunFolder
+from recsim_ng.core import Network
+from recsim_ng.examples.reference_network import reference_network
+from recsim_ng.lib import memory
+from recsim_ng.lib.runtime import TFRuntime
+from recsim_ng.lib.trajectory_io import save_trajectory
+
+TRAJECTORY_FILE = "trajectory.npz"
+KEYS: dict[str, checks.Check] = {
+    "num_users": checks.size(),
+    "horizon": checks.size(2),  # clicks come after step 0
+    "jit_compile": checks.boolean,
+    "num_topics": checks.size(),
+    "num_docs": checks.size(),
+    "slate_size": checks.size(),
+    "save_trajectory": checks.boolean,
+    "benchmark_repeats": checks.size(),
+}
+MAY_DIFFER = ("jit_compile", "benchmark_repeats")
+KEPT = {"user": ["clicks", "interest"], "response": ["choice"]}  # what the plots need
+
+
+def check(config: ConfigDict) -> None:
+    """Slates fit the corpus; the horizon fits the step index and the memory."""
+    if config.slate_size > config.num_docs:
+        raise checks.ConfigError(f"config.slate_size must be <= config.num_docs="
+                                 f"{config.num_docs}, got {config.slate_size}")
+    if config.horizon > memory.MAX_STEPS:
+        raise checks.ConfigError(f"config.horizon must be <= {memory.MAX_STEPS}, got"
+                                 f" {config.horizon}")
+    network = _network(config)
+    needed = memory.trajectory_bytes(config.horizon, [
+        network.variable(name).spec.as_dict[field] for name, fields in _kept(config, network).items()
+        for field in fields])
+    try:
+        memory.check_fits(f"config.horizon={config.horizon}", needed,
+                          advice="; lower config.horizon or config.num_users")
+    except ValueError as error:
+        raise checks.ConfigError(str(error)) from None
+
+
+def _network(config: ConfigDict) -> Network:
+    return reference_network(config.num_users, num_topics=config.num_topics,
+                             num_docs=config.num_docs, slate_size=config.slate_size)
+
+
+def _kept(config: ConfigDict, network: Network) -> dict[str, list[str]]:
+    if config.save_trajectory:
+        return {variable.name: list(variable.spec.as_dict) for variable in network.variables}
+    return KEPT
+
+
+def simulate(config: ConfigDict, folder: RunFolder, progress: Progress) -> ModeOutcome:
+    """One trajectory of every user: click rate with its standard error, click rate over time,
+    mean interest per topic over time, choices by slot; `save_trajectory` keeps it as .npz."""
+    network = _network(config)
+    runtime = TFRuntime(network, jit_compile=config.jit_compile)
+    with progress.bar(1, "simulating (one compiled run)", unit="run") as bar:
+        start = time.perf_counter()
+        trajectory = runtime.trajectory(config.horizon, config.seed,
+                                        fields=_kept(config, network))
+        clicks = trajectory["user"].get("clicks").numpy()
+        elapsed = time.perf_counter() - start
+        bar.update()
+    if config.save_trajectory:
+        save_trajectory(folder.file(TRAJECTORY_FILE), trajectory, overwrite=True)
+    per_step = np.diff(clicks, axis=0).astype(np.float64)  # [horizon - 1, users]
+    rate = clicks[-1] / (config.horizon - 1)
+    records = [point("reward_over_time", "clicks per user", step + 1, mean, ci)
+               for step, (mean, ci) in enumerate(zip(*_mean_ci(per_step)))]
+    interest = trajectory["user"].get("interest").numpy().mean(axis=1)  # [horizon, topics]
+    records += [point("interest_trajectories", f"topic {topic}", step, interest[step, topic])
+                for step in range(config.horizon) for topic in range(config.num_topics)]
+    choices = trajectory["response"].get("choice").numpy()[1:].ravel()
+    shares = np.bincount(choices, minlength=config.slate_size + 1) / choices.size
+    records += [point("choice_by_slot", "share", slot if slot < config.slate_size else "none",
+                      share) for slot, share in enumerate(shares)]
+    summary = {"users": config.num_users, "horizon": config.horizon,
+               "click_rate_mean": float(rate.mean()),
+               "click_rate_stderr": float(rate.std(ddof=1) / np.sqrt(rate.size))
+               if rate.size > 1 else float("nan"),
+               "seconds_including_compile": round(elapsed, 3),
+               "trajectory_file": folder.file(TRAJECTORY_FILE) if config.save_trajectory else ""}
+    return ModeOutcome(summary, records)
+
+
+def benchmark(config: ConfigDict, folder: RunFolder, progress: Progress) -> ModeOutcome:
+    """Throughput of `benchmark_repeats` runs after a compiling one: user-steps per second
+    (median and spread over the repeats)."""
+    del folder
+    runtime = TFRuntime(_network(config), jit_compile=config.jit_compile)
+    with progress.bar(config.benchmark_repeats + 1, "benchmark runs", unit="run") as bar:
+        runtime.execute(config.horizon, config.seed)  # traces and compiles
+        bar.update()
+        seconds = []
+        for repeat in range(config.benchmark_repeats):
+            start = time.perf_counter()
+            final = runtime.execute(config.horizon, config.seed + repeat + 1)
+            final["user"].get("clicks").numpy()  # waits for the run
+            seconds.append(time.perf_counter() - start)
+            bar.update()
+    rates = config.num_users * config.horizon / np.array(seconds)
+    return ModeOutcome({"users": config.num_users, "horizon": config.horizon,
+                        "jit_compile": config.jit_compile, "repeats": config.benchmark_repeats,
+                        "user_steps_per_second_median": float(np.median(rates)),
+                        "user_steps_per_second_min": float(rates.min()),
+                        "user_steps_per_second_max": float(rates.max())}, [])
+
+
+def _mean_ci(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of `samples` `[rows, users]`: the mean and its 95% normal half-width."""
+    users = samples.shape[1]
+    spread = samples.std(axis=1, ddof=1) if users > 1 else np.full(len(samples), np.nan)
+    return samples.mean(axis=1), 1.96 * spread / np.sqrt(users)
+
+
+MODES = {"simulate": simulate, "benchmark": benchmark}
