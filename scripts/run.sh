@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Sets up, then runs the main job: the reference simulation on configs/default.py.
-# Extra arguments go to the runner, e.g. --config.num_users=10000.
+# Sets up, then runs the main job on configs/default.py: simulate the untrained policy against
+# random, train it, evaluate it, with plots in runs/default/plots. Extra arguments go to every
+# mode, e.g. --config.environment_steps=1000 --quiet. Rerunning resumes the stored run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-exec .venv/bin/python -m recsim_ng --config=configs/default.py "$@"
+for mode in simulate train evaluate; do
+  .venv/bin/python -m recsim_ng "$mode" --config=configs/default.py "$@"
+done

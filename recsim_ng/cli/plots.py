@@ -59,10 +59,18 @@ def _plain(x: Any) -> Any:
 
 
 def draw(records: Iterable[Mapping[str, Any]], folder: str) -> list[str]:
-    """One PNG per figure in `records` under `folder` (replacing earlier ones); their paths."""
+    """One PNG per figure in `records` under `folder` (replacing earlier ones); their paths.
+    A figure drawn by several modes names each series' mode."""
+    records = list(records)
+    modes: dict[str, set[str]] = defaultdict(set)
+    for record in records:
+        modes[record["figure"]].add(record.get("mode", ""))
     by_figure: dict[str, dict[str, list[Mapping[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     for record in records:
-        by_figure[record["figure"]][record["series"]].append(record)
+        label = record["series"]
+        if len(modes[record["figure"]]) > 1:
+            label = f"{label} ({record['mode']})"
+        by_figure[record["figure"]][label].append(record)
     paths = []
     for name, series in sorted(by_figure.items()):
         path = os.path.join(folder, f"{name}.png")

@@ -36,6 +36,8 @@ def check(mode: str, config: ConfigDict) -> ModuleType:
     check_config(config, {**jobs.COMMON_KEYS, **job.KEYS})
     if hasattr(job, "check"):
         job.check(config)
+    if hasattr(job, "check_mode"):
+        job.check_mode(mode, config)
     return job
 
 

@@ -24,6 +24,14 @@ class EvaluationResult(NamedTuple):
     ci95_half_width: float  # 1.96 standard errors across users
     num_users: int
 
+    @classmethod
+    def of(cls, step_rewards: np.ndarray) -> EvaluationResult:
+        """The result of `Evaluator.step_rewards`' `[steps, users]` rewards."""
+        returns = np.nansum(step_rewards, axis=0)
+        users = returns.size
+        spread = returns.std(ddof=1) if users > 1 else math.inf
+        return cls(float(returns.mean()), 1.96 * spread / math.sqrt(users), users)
+
 
 class Evaluator:
     """Evaluates policies on the same `num_users` users, episode after episode.
@@ -53,10 +61,7 @@ class Evaluator:
         self._step_rewards: Callable[[], tf.Tensor] | None = None
 
     def __call__(self, policy: tf_policy.TFPolicy) -> EvaluationResult:
-        returns = np.nansum(self.step_rewards(policy), axis=0)
-        users = self._num_users
-        spread = returns.std(ddof=1) if users > 1 else math.inf
-        return EvaluationResult(float(returns.mean()), 1.96 * spread / math.sqrt(users), users)
+        return EvaluationResult.of(self.step_rewards(policy))
 
     def step_rewards(self, policy: tf_policy.TFPolicy) -> np.ndarray:
         """`[steps, users]` float64: each user's reward at each step of its episode, NaN after

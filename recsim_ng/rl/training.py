@@ -198,6 +198,22 @@ def check_same_run(stored: Mapping[str, Any], asked: Mapping[str, Any], where: s
                          f" rerun with its settings to resume it, or, {START_AFRESH}")
 
 
+def trained_steps(output_dir: str) -> int:
+    """The environment steps of the newest checkpoint `train` saved in `output_dir` (0 if none)."""
+    newest = _checkpoint_prefixes(os.path.join(output_dir, "checkpoints"))[:1]
+    return int(newest[0].rsplit("-", 1)[1]) if newest else 0
+
+
+def restore_trained(learner: Learner, output_dir: str) -> int:
+    """Restores into `learner` the newest checkpoint `train` saved in `output_dir` (e.g. to serve
+    or evaluate its policy without training on); returns its environment steps."""
+    newest = _checkpoint_prefixes(os.path.join(output_dir, "checkpoints"))
+    if not newest:
+        raise ValueError(f"{output_dir} holds no checkpoint of a training run")
+    tf.train.Checkpoint(**learner.checkpoint_objects()).read(newest[0]).expect_partial()
+    return int(learner.environment_steps.numpy())
+
+
 def _checkpoint_prefixes(folder: str) -> list[str]:
     """The checkpoints (`folder/ckpt-N`) in `folder`, newest (largest N) first."""
     numbered = []

@@ -137,25 +137,17 @@ def make_agent(task: Task, agent: str, env: TFAgentsEnvironment, seed: seeds.See
     """The learner (trained on `env`) or fixed policy called `agent` for `task`;
     `weigh_episode_steps` (the replay learners: SlateQ, full-slate Q) weighs each step of the
     episode the same in training (`recsim_ng.rl.collect.EpisodeStepWeights`)."""
-    if weigh_episode_steps and agent not in SLATE_Q_AGENTS and agent != "full_slate_q":
-        raise ValueError(f"weigh_episode_steps applies to the replay learners (SlateQ, full-slate"
-                         f" Q), not to agent {agent!r}")
+    check_agent(task, agent, weigh_episode_steps)
     specs = (env.time_step_spec(), env.action_spec())
     if agent == "random":
         return RandomSlatePolicy(*specs, seed=seed)
     if agent == "myopic":
         return MyopicPolicy(*specs, task.myopic_score())
     if agent in ("cluster_ucb1", "cluster_thompson"):
-        if task.name != "interest_exploration":
-            raise ValueError(f"agent {agent!r} needs clustered documents with quality:"
-                             f" task 'interest_exploration', not {task.name!r}")
         return ClusterBanditPolicy(*specs, algorithm=agent.removeprefix("cluster_"))
     run_seed = seeds.as_seed(seed)
     agent_seed, replay_seed = seeds.fold_in(run_seed, 0), seeds.fold_in(run_seed, 1)
     if agent in SLATE_Q_AGENTS:
-        if task.click_probability is None:
-            raise ValueError(f"agent {agent!r} needs a conditional choice model; task"
-                             f" {task.name!r} (the user always clicks position 0) has none")
         return ReplayLearner(SlateQAgent(*specs, task.click_probability(),
                                          LEARNER_CONFIGS[agent], agent_seed), env,
                              seed=replay_seed, weigh_episode_steps=weigh_episode_steps)
@@ -169,7 +161,22 @@ def make_agent(task: Task, agent: str, env: TFAgentsEnvironment, seed: seeds.See
         build, config = STOCK_AGENTS[agent]
         return EpisodeLearner(build(*specs, agent_seed, config.learning_rate), env,
                               REINFORCE_MAX_EPISODE_STEPS, whole_episodes=True)
-    raise ValueError(f"agent must be one of {AGENTS}, got {agent!r}")
+    raise AssertionError(f"unhandled agent {agent!r}")
+
+
+def check_agent(task: Task, agent: str, weigh_episode_steps: bool = False) -> None:
+    """Raises a `ValueError` if `agent` (with `weigh_episode_steps`) cannot run on `task`."""
+    if agent not in AGENTS:
+        raise ValueError(f"agent must be one of {AGENTS}, got {agent!r}")
+    if weigh_episode_steps and agent not in SLATE_Q_AGENTS and agent != "full_slate_q":
+        raise ValueError(f"weigh_episode_steps applies to the replay learners (SlateQ, full-slate"
+                         f" Q), not to agent {agent!r}")
+    if agent.startswith("cluster_") and task.name != "interest_exploration":
+        raise ValueError(f"agent {agent!r} needs clustered documents with quality:"
+                         f" task 'interest_exploration', not {task.name!r}")
+    if agent in SLATE_Q_AGENTS and task.click_probability is None:
+        raise ValueError(f"agent {agent!r} needs a conditional choice model; task"
+                         f" {task.name!r} (the user always clicks position 0) has none")
 
 
 class TrainedAgent(NamedTuple):
@@ -198,6 +205,30 @@ class ExperimentResult(NamedTuple):
     curve: list[CurvePoint]
 
 
+def task_at(task_name: str, num_candidates: int | None = None,
+            slate_size: int | None = None) -> Task:
+    """The task `task_name`, with `num_candidates` and `slate_size` overriding its sizes."""
+    if task_name not in TASKS:
+        raise ValueError(f"task must be one of {tuple(TASKS)}, got {task_name!r}")
+    task = TASKS[task_name]
+    return dataclasses.replace(task, num_candidates=num_candidates or task.num_candidates,
+                               slate_size=slate_size or task.slate_size)
+
+
+def build_agent(task_name: str, agent: str, train_users: int = 256, seed: int = 0,
+                num_candidates: int | None = None, slate_size: int | None = None,
+                training_restart: str = TRAINING_RESTART, weigh_episode_steps: bool = False,
+                ) -> tuple[Task, Learner | tf_policy.TFPolicy]:
+    """The task at the run's sizes and the untrained learner or fixed policy of a run of
+    `train_agent` with these arguments."""
+    task = task_at(task_name, num_candidates, slate_size)
+    run_seed = seeds.as_seed(seed)
+    # Fixed policies only need the environment's specs.
+    users = train_users if agent in LEARNERS else 1
+    env = task.environment(users, seeds.fold_in(run_seed, 0), training_restart)
+    return task, make_agent(task, agent, env, seeds.fold_in(run_seed, 3), weigh_episode_steps)
+
+
 def train_agent(task_name: str, agent: str, environment_steps: int = 0,
                 train_users: int = 256, seed: int = 0, output_dir: str | None = None,
                 curve_points: int = 10, curve_users: int = 1000,
@@ -205,16 +236,10 @@ def train_agent(task_name: str, agent: str, environment_steps: int = 0,
                 training_restart: str = TRAINING_RESTART, weigh_episode_steps: bool = False,
                 **train_options: Any) -> TrainedAgent:
     """Trains `agent` on `task_name` if it learns (`run_experiment` says how)."""
-    if task_name not in TASKS:
-        raise ValueError(f"task must be one of {tuple(TASKS)}, got {task_name!r}")
-    task = TASKS[task_name]
-    task = dataclasses.replace(task, num_candidates=num_candidates or task.num_candidates,
-                               slate_size=slate_size or task.slate_size)
-    run_seed = seeds.as_seed(seed)
+    task, made = build_agent(task_name, agent, train_users, seed, num_candidates, slate_size,
+                             training_restart, weigh_episode_steps)
     train_users = train_users if agent in LEARNERS else 0
-    # Fixed policies only need the environment's specs.
-    env = task.environment(max(train_users, 1), seeds.fold_in(run_seed, 0), training_restart)
-    made = make_agent(task, agent, env, seeds.fold_in(run_seed, 3), weigh_episode_steps)
+    run_seed = seeds.as_seed(seed)
     if isinstance(made, tf_policy.TFPolicy):
         if environment_steps:
             raise ValueError(f"agent {agent!r} does not learn; pass environment_steps=0")

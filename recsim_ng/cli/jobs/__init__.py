@@ -4,7 +4,8 @@ Each is a module with
 - `KEYS`: its config keys (beside `COMMON_KEYS`) and their checks;
 - `MODES`: mode name -> `Mode`, the work of `python -m recsim_ng MODE`;
 - `MAY_DIFFER`: keys a rerun in the same run folder may change (e.g. more training steps);
-- optionally `check(config)`: checks across keys, raising `ConfigError`.
+- optionally `check(config)`: checks across keys, raising `ConfigError`;
+- optionally `check_mode(mode, config)`: whether `mode` can run on `config`, likewise.
 """
 
 from __future__ import annotations
