@@ -120,6 +120,21 @@ STOCK_AGENTS = {
 LEARNER_CONFIGS: dict[str, QLearningConfig | ReinforceConfig | StockAgentConfig] = {
     **SLATE_Q_AGENTS, "full_slate_q": FULL_SLATE_Q_CONFIG, "reinforce": ReinforceConfig(),
     **{name: config for name, (_, config) in STOCK_AGENTS.items()}}
+# (task, agent) -> a learner's config tuned for that task. Full-slate Q's Q values oscillate on
+# interest evolution and exploration with the target network copied every 100 train steps;
+# copied every 500, it ends well above (RESULTS.md), while long-term satisfaction does better
+# with 100.
+TASK_LEARNER_CONFIGS = {
+    (task, "full_slate_q"): dataclasses.replace(FULL_SLATE_Q_CONFIG, target_update_period=500)
+    for task in ("interest_evolution", "interest_exploration")}
+
+
+def learner_config(task_name: str,
+                   agent: str) -> QLearningConfig | ReinforceConfig | StockAgentConfig:
+    """The config of learner `agent` on task `task_name`."""
+    return TASK_LEARNER_CONFIGS.get((task_name, agent), LEARNER_CONFIGS[agent])
+
+
 # How the learners' training users restart. Synchronous episodes (every user restarts once all
 # have finished) reproduce the published figures: REINFORCE trains on whole episodes of every
 # user, and SlateQ learns markedly better from them than with plain per-user restarts on
@@ -147,18 +162,19 @@ def make_agent(task: Task, agent: str, env: TFAgentsEnvironment, seed: seeds.See
         return ClusterBanditPolicy(*specs, algorithm=agent.removeprefix("cluster_"))
     run_seed = seeds.as_seed(seed)
     agent_seed, replay_seed = seeds.fold_in(run_seed, 0), seeds.fold_in(run_seed, 1)
+    config = learner_config(task.name, agent)
     if agent in SLATE_Q_AGENTS:
-        return ReplayLearner(SlateQAgent(*specs, task.click_probability(),
-                                         LEARNER_CONFIGS[agent], agent_seed), env,
+        return ReplayLearner(SlateQAgent(*specs, task.click_probability(), config, agent_seed),
+                             env,
                              seed=replay_seed, weigh_episode_steps=weigh_episode_steps)
     if agent == "full_slate_q":
-        return ReplayLearner(FullSlateQAgent(*specs, LEARNER_CONFIGS[agent], agent_seed), env,
+        return ReplayLearner(FullSlateQAgent(*specs, config, agent_seed), env,
                              seed=replay_seed, weigh_episode_steps=weigh_episode_steps)
     if agent == "reinforce":  # Whole episodes of every user (see `TRAINING_RESTART`).
-        return EpisodeLearner(SlateReinforceAgent(*specs, LEARNER_CONFIGS[agent], agent_seed),
-                              env, REINFORCE_MAX_EPISODE_STEPS, whole_episodes=True)
+        return EpisodeLearner(SlateReinforceAgent(*specs, config, agent_seed), env,
+                              REINFORCE_MAX_EPISODE_STEPS, whole_episodes=True)
     if agent in STOCK_AGENTS:
-        build, config = STOCK_AGENTS[agent]
+        build, _ = STOCK_AGENTS[agent]
         return EpisodeLearner(build(*specs, agent_seed, config.learning_rate), env,
                               REINFORCE_MAX_EPISODE_STEPS, whole_episodes=True)
     raise AssertionError(f"unhandled agent {agent!r}")
@@ -251,7 +267,7 @@ def train_agent(task_name: str, agent: str, environment_steps: int = 0,
                 "curve_users": curve_users, "training_restart": training_restart,
                 "weigh_episode_steps": weigh_episode_steps,
                 **{f"agent_config.{name}": value for name, value
-                   in dataclasses.asdict(LEARNER_CONFIGS[agent]).items()}}
+                   in dataclasses.asdict(learner_config(task_name, agent)).items()}}
     report = train(made, environment_steps, output_dir, evaluation,
                    max(environment_steps // max(curve_points, 1), 1), settings=settings,
                    **train_options)
