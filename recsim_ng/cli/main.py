@@ -20,6 +20,7 @@ from recsim_ng.cli.config_checks import ConfigError
 _CONFIG = config_flags.DEFINE_config_file(
     "config", None, "A config file in configs/ (optionally FILE:ARGUMENT, e.g."
     " configs/recsim_v1.py:interest_evolution,slate_q).", lock_config=True)
+_NO_CONFIG = "--config is required, e.g. --config=configs/default.py"
 _QUIET = flags.DEFINE_bool("quiet", False, "No progress bars (for CI and logs).")
 
 
@@ -28,21 +29,28 @@ def main(argv: Sequence[str]) -> None:
         raise app.UsageError(f"give one mode, one of {list(runner.MODES)}, e.g."
                              " `python -m recsim_ng simulate --config=configs/default.py`; got"
                              f" {argv[1:]}")
-    config = _CONFIG.value
+    try:
+        config = _CONFIG.value
+        if config is not None:
+            config.keys()  # ml_collections defers a failed load's error to the first access
+    except OSError as error:
+        sys.exit(f"recsim_ng: cannot load --config: {error}")
     if config is None:
-        raise app.UsageError("--config is required, e.g. --config=configs/default.py")
+        sys.exit(f"recsim_ng: {_NO_CONFIG}")
     try:
         summary = runner.run(argv[1], config, _QUIET.value)
     except ConfigError as error:
-        raise app.UsageError(str(error)) from None
+        sys.exit(f"recsim_ng: {error}")
     print(runner.summary_text(summary, runner.RunFolder(config.run_dir).path))
 
 
 def _parse_flags(argv: list[str]) -> list[str]:
-    """absl's parsing, with ml_collections' errors for bad overrides said in one line."""
+    """absl's parsing, with its and ml_collections' errors for bad flags said in one line."""
+    if not any(arg == "--config" or arg.startswith("--config=") for arg in argv):
+        sys.exit(f"recsim_ng: {_NO_CONFIG}")
     try:
         return flags.FLAGS(argv)
-    except IllegalFlagValueError as error:
+    except (IllegalFlagValueError, flags.Error) as error:
         sys.exit(f"recsim_ng: {error}")
     except (AttributeError, KeyError) as error:  # ml_collections' way of saying "no such key".
         reason: object = error

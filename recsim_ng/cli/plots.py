@@ -39,6 +39,7 @@ FIGURES: dict[str, FigureKind] = {
     "click_through_by_slot": FigureKind("bars", "Click-through by slate slot (95% CI)", "slot",
                                         "click-through rate"),
     "choice_by_slot": FigureKind("bars", "Choice by slate slot", "slot", "share of choices"),
+    "rating_histogram": FigureKind("bars", "Ratings", "rating", "share of ratings"),
     "fitted_vs_real": FigureKind("bars", "Fitted versus real", "statistic", "value"),
     "estimates_vs_truth": FigureKind("bars", "Estimates versus truth (95% CI)", "parameter",
                                      "value"),
@@ -52,6 +53,19 @@ def point(figure: str, series: str, x: float | int | str, y: float,
         raise KeyError(f"unknown figure {figure!r}; known: {sorted(FIGURES)}")
     return {"figure": figure, "series": series, "x": _plain(x), "y": float(y),
             "ci95": None if ci95 is None else float(ci95)}
+
+
+def over_time(figure: str, series: str, samples: np.ndarray,
+              first_step: int = 1) -> list[dict[str, Any]]:
+    """Records of `figure` from `samples` `[steps, users]` (NaN: a user no longer there): at each
+    step with a user, the users' mean and its 95% normal half-width (none for one user)."""
+    records = []
+    for step, row in enumerate(np.asarray(samples, dtype=np.float64)):
+        present = row[~np.isnan(row)]
+        if present.size:
+            ci95 = 1.96 * present.std(ddof=1) / np.sqrt(present.size) if present.size > 1 else None
+            records.append(point(figure, series, first_step + step, present.mean(), ci95))
+    return records
 
 
 def _plain(x: Any) -> Any:
@@ -107,6 +121,5 @@ def _figure(kind: FigureKind, series: Mapping[str, list[Mapping[str, Any]]]) -> 
                         rotation=30 if max(map(len, categories)) > 6 else 0)
     axes.set(title=kind.title, xlabel=kind.xlabel, ylabel=kind.ylabel)
     axes.grid(alpha=0.3)
-    if len(series) > 1 or kind.kind == "lines":
-        axes.legend(fontsize="small", loc="best")
+    axes.legend(fontsize="small", loc="best")
     return figure

@@ -98,7 +98,8 @@ class RunFolder:
         """summary.csv: one row per mode and metric."""
         if not self.exists(SUMMARY_FILE):
             return pd.DataFrame(columns=["mode", "metric", "value"])
-        return pd.read_csv(os.path.join(self.path, SUMMARY_FILE), keep_default_na=False)
+        return pd.read_csv(os.path.join(self.path, SUMMARY_FILE), dtype=str,
+                           keep_default_na=False)
 
     def replace_summary(self, mode: str, summary: Mapping[str, Any]) -> None:
         """summary.csv with `mode`'s rows replaced by `summary`'s metrics."""

@@ -76,6 +76,15 @@ def summary_text(summary: pd.DataFrame, folder: str) -> str:
     """The summary table and where the run's files are, for the terminal."""
     plot_folder = os.path.join(folder, "plots")
     pngs = sorted(name for name in os.listdir(plot_folder)) if os.path.isdir(plot_folder) else []
-    lines = [summary.to_string(index=False), f"run folder: {folder}",
+    shown = summary.assign(value=summary["value"].map(_short))
+    lines = [shown.to_string(index=False), f"run folder: {folder}",
              f"plots ({len(pngs)}): {plot_folder}{os.sep}" + (f" {', '.join(pngs)}" if pngs else "")]
     return "\n".join(lines)
+
+
+def _short(value: str) -> str:
+    """A number to 6 significant digits; anything else as it is."""
+    try:
+        return f"{float(value):.6g}" if value.strip() and not value.isdigit() else value
+    except ValueError:
+        return value

@@ -12,7 +12,7 @@ from tf_agents.policies import tf_policy
 from recsim_ng.applications.recsim_v1 import experiments
 from recsim_ng.cli import config_checks as checks
 from recsim_ng.cli.jobs import ModeOutcome
-from recsim_ng.cli.plots import point
+from recsim_ng.cli.plots import over_time, point
 from recsim_ng.cli.progress import Progress
 from recsim_ng.cli.run_folder import RunFolder
 from recsim_ng.lib import seeds
@@ -123,13 +123,7 @@ def _compare(config: ConfigDict, policy: tf_policy.TFPolicy, task: experiments.T
     for name, candidate in ((config.agent, policy), ("random", random)):
         rewards = _step_rewards(config, candidate, task, users, progress, name)
         results[name] = EvaluationResult.of(rewards)
-        # Per step, over the users whose episode is still running.
-        running = ~np.isnan(rewards)
-        counts = running.sum(axis=1)
-        for step in np.flatnonzero(counts > 1):
-            alive = rewards[step][running[step]]
-            records.append(point("reward_over_time", name, step + 1, float(alive.mean()),
-                                 1.96 * float(alive.std(ddof=1)) / np.sqrt(alive.size)))
+        records += over_time("reward_over_time", name, rewards)  # users still in their episode
     ours, baseline = results[config.agent], results["random"]
     summary = {"task": config.task, "agent": config.agent, "users": users,
                "mean_return": ours.mean_return, "ci95_half_width": ours.ci95_half_width,

@@ -10,7 +10,7 @@ from ml_collections import ConfigDict
 
 from recsim_ng.cli import config_checks as checks
 from recsim_ng.cli.jobs import ModeOutcome
-from recsim_ng.cli.plots import point
+from recsim_ng.cli.plots import over_time, point
 from recsim_ng.cli.progress import Progress
 from recsim_ng.cli.run_folder import RunFolder
 from recsim_ng.core import Network
@@ -80,8 +80,7 @@ def simulate(config: ConfigDict, folder: RunFolder, progress: Progress) -> ModeO
         save_trajectory(folder.file(TRAJECTORY_FILE), trajectory, overwrite=True)
     per_step = np.diff(clicks, axis=0).astype(np.float64)  # [horizon - 1, users]
     rate = clicks[-1] / (config.horizon - 1)
-    records = [point("reward_over_time", "clicks per user", step + 1, mean, ci)
-               for step, (mean, ci) in enumerate(zip(*_mean_ci(per_step)))]
+    records = over_time("reward_over_time", "clicks per user", per_step)
     interest = trajectory["user"].get("interest").numpy().mean(axis=1)  # [horizon, topics]
     records += [point("interest_trajectories", f"topic {topic}", step, interest[step, topic])
                 for step in range(config.horizon) for topic in range(config.num_topics)]
@@ -119,13 +118,6 @@ def benchmark(config: ConfigDict, folder: RunFolder, progress: Progress) -> Mode
                         "user_steps_per_second_median": float(np.median(rates)),
                         "user_steps_per_second_min": float(rates.min()),
                         "user_steps_per_second_max": float(rates.max())}, [])
-
-
-def _mean_ci(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per row of `samples` `[rows, users]`: the mean and its 95% normal half-width."""
-    users = samples.shape[1]
-    spread = samples.std(axis=1, ddof=1) if users > 1 else np.full(len(samples), np.nan)
-    return samples.mean(axis=1), 1.96 * spread / np.sqrt(users)
 
 
 MODES = {"simulate": simulate, "benchmark": benchmark}
