@@ -110,6 +110,20 @@ class RunOutcomes(NamedTuple):
     user_utility: np.ndarray  # [runs]: the users' mean cumulative utility
     provider_clicks: np.ndarray  # [runs, providers]: clicks each provider received
 
+    def utility_mean_and_standard_error(self) -> tuple[float, float]:
+        """The users' cumulative utility averaged over runs, and its standard error: as in
+        RecSim NG, the runs' standard deviation (with divisor `num_runs`) over sqrt(num_runs)."""
+        runs = self.user_utility.size
+        return float(self.user_utility.mean()), float(self.user_utility.std() / np.sqrt(runs))
+
+    def provider_click_gini(self) -> np.ndarray:
+        """`[runs]`: the Gini coefficient of each run's clicks over providers (0 when all
+        providers get the same clicks, near 1 when one gets them all)."""
+        clicks = np.sort(self.provider_clicks, axis=-1)
+        n = clicks.shape[-1]
+        weights = 2 * np.arange(1, n + 1) - n - 1
+        return (weights * clicks).sum(-1) / (n * clicks.sum(-1))
+
 
 class RunSimulator:
     """`horizon` steps of independent runs of an ecosystem network as one compiled program,
@@ -159,15 +173,12 @@ def simulate_runs(network: Network, num_runs: int, horizon: int, seed: int,
 def run_simulation(num_runs: int, provider_means: np.ndarray, num_users: int, horizon: int,
                    seed: int, provider_boost_cap: float = 1.2,
                    jit_compile: bool = False) -> tuple[float, float]:
-    """The users' cumulative utility, averaged over users and runs, and its standard error.
-
-    As in RecSim NG, the standard error is the runs' standard deviation (with divisor
-    `num_runs`) over sqrt(num_runs).
-    """
+    """The users' cumulative utility, averaged over users and runs, and its standard error
+    (`RunOutcomes.utility_mean_and_standard_error`)."""
     network = create_viable_provider_simulation_network(provider_means, num_users,
                                                         provider_boost_cap)
-    utility = simulate_runs(network, num_runs, horizon, seed, jit_compile).user_utility
-    return float(utility.mean()), float(utility.std() / np.sqrt(num_runs))
+    return simulate_runs(network, num_runs, horizon, seed,
+                         jit_compile).utility_mean_and_standard_error()
 
 
 def demo(num_runs: int = 40, num_users: int = 2000, num_provider_clusters: int = 40,

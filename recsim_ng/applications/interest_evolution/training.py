@@ -138,11 +138,18 @@ class ReinforceTrainer:
         trajectory = runtime.trajectory(self._horizon, seed, fields=REWARD_FIELDS)
         return tf.reduce_sum(rewards_of(trajectory), axis=0)
 
-    def train(self, num_steps: int, seed: seeds.Seed) -> np.ndarray:
-        """Runs `num_steps` updates; returns each training step's mean cumulative reward."""
+    def train(self, num_steps: int, seed: seeds.Seed, first_step: int = 0) -> np.ndarray:
+        """Runs `num_steps` updates, steps `first_step` onwards of the run of `seed` (so a run
+        resumed at step k from a checkpoint continues as uninterrupted); returns each training
+        step's mean cumulative reward."""
         run_seed = seeds.as_seed(seed)
         return np.array([float(self._train_step(seeds.fold_in(run_seed, step)))
-                         for step in range(num_steps)])
+                         for step in range(first_step, first_step + num_steps)])
+
+    def checkpoint_objects(self) -> dict[str, Any]:
+        """What a `tf.train.Checkpoint` of the training state holds: the trainable variables
+        and the optimizer's state."""
+        return {"variables": self._variables, "optimizer": self._optimizer}
 
     def user_returns(self, seed: seeds.Seed, num_batches: int = 1) -> np.ndarray:
         """Cumulative rewards of the current policy, one per simulated user, over
