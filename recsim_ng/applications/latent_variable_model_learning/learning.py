@@ -24,6 +24,7 @@ from recsim_ng.core import Network, NetworkValue
 from recsim_ng.lib import seeds
 from recsim_ng.lib.entity import story_with_trainable_variables
 from recsim_ng.lib.log_probability import LatentTrajectory, log_probability
+from recsim_ng.lib.runtime import Trajectory, TFRuntime
 from recsim_ng.stories.recommendation import simplified_recs_story
 
 
@@ -40,12 +41,18 @@ def latent_variable_network(num_users: int, num_topics: int = 3, slate_size: int
     return Network(variables), sensitivity
 
 
+OnStep = Callable[[int, np.ndarray], None]  # (Newton step or EM iteration, current estimates)
+METHODS = ("logged_intent", "latent_intent")
+
+
 @dataclasses.dataclass(frozen=True)
 class SensitivityEstimate:
-    """Per-user estimates and their standard errors."""
+    """Per-user estimates and their standard errors; Monte-Carlo EM also keeps its last HMC
+    sample of the intents `[num_samples, time, users, topics]`."""
 
     value: np.ndarray
     standard_error: np.ndarray
+    intent_samples: np.ndarray | None = None
 
 
 def _score_and_curvature(log_density: Callable[[], tf.Tensor],
@@ -60,16 +67,20 @@ def _score_and_curvature(log_density: Callable[[], tf.Tensor],
 
 
 def fit_with_logged_intent(network: Network, sensitivity: tf.Variable,
-                           trajectory: NetworkValue, newton_steps: int = 4) -> SensitivityEstimate:
+                           trajectory: NetworkValue, newton_steps: int = 4,
+                           on_step: OnStep | None = None) -> SensitivityEstimate:
     """Maximum likelihood given fully logged trajectories (the objective is quadratic); each
-    Newton step's derivatives are one XLA-compiled program."""
+    Newton step's derivatives are one XLA-compiled program. `on_step` sees each step's
+    estimates."""
     @tf.function(jit_compile=True, autograph=False)
     def score_and_curvature() -> tuple[tf.Tensor, tf.Tensor]:
         return _score_and_curvature(lambda: log_probability(network, trajectory), sensitivity)
 
-    for _ in range(newton_steps):
+    for step in range(1, newton_steps + 1):
         score, curvature = score_and_curvature()
         sensitivity.assign_sub(score / curvature)
+        if on_step is not None:
+            on_step(step, sensitivity.numpy())
     _, curvature = score_and_curvature()
     return SensitivityEstimate(sensitivity.numpy(), (-curvature.numpy()) ** -0.5)
 
@@ -77,8 +88,10 @@ def fit_with_logged_intent(network: Network, sensitivity: tf.Variable,
 def fit_by_monte_carlo_em(network: Network, sensitivity: tf.Variable, observed: NetworkValue,
                           seed: seeds.Seed, iterations: int = 6, num_samples: int = 20,
                           burnin: int = 100, thinning: int = 5,
-                          num_candidates: int = 64) -> SensitivityEstimate:
-    """Monte-Carlo EM over the latent intents, which `observed` must leave out.
+                          num_candidates: int = 64,
+                          on_step: OnStep | None = None) -> SensitivityEstimate:
+    """Monte-Carlo EM over the latent intents, which `observed` must leave out; `on_step` sees
+    each iteration's estimates.
 
     The intent prior is a mixture with well separated components, so HMC seldom moves a user's
     intent between them: chains start, per user, from the most likely of `num_candidates`
@@ -112,9 +125,12 @@ def fit_by_monte_carlo_em(network: Network, sensitivity: tf.Variable, observed: 
         intents = samples[-1]
         scores, curvatures = per_sample_score_and_curvature(samples)
         sensitivity.assign_sub(tf.reduce_mean(scores, 0) / tf.reduce_mean(curvatures, 0))
+        if on_step is not None:
+            on_step(iteration, sensitivity.numpy())
     scores, curvatures = (x.numpy() for x in per_sample_score_and_curvature(samples))
     information = -curvatures.mean(axis=0) - scores.var(axis=0)
-    return SensitivityEstimate(sensitivity.numpy(), np.maximum(information, 1e-12) ** -0.5)
+    return SensitivityEstimate(sensitivity.numpy(), np.maximum(information, 1e-12) ** -0.5,
+                               samples.numpy())
 
 
 def _likely_intents(latent: LatentTrajectory, seed: tf.Tensor, num_candidates: int) -> tf.Tensor:
@@ -131,25 +147,47 @@ def _likely_intents(latent: LatentTrajectory, seed: tf.Tensor, num_candidates: i
     return tf.transpose(tf.gather(by_user, best, batch_dims=1), [1, 0, 2])
 
 
-def demo(num_users: int = 20, horizon: int = 10, seed: int = 0) -> dict[str, float]:
-    """Simulates users with sensitivities spread over [0.5, 0.9], then fits both ways."""
+def simulated_log(num_users: int = 20, horizon: int = 10,
+                  seed: int = 0) -> tuple[np.ndarray, Trajectory]:
+    """The true sensitivities, spread over [0.5, 0.9], and a log of `horizon` steps of users
+    simulated with them."""
     truth = np.linspace(0.5, 0.9, num_users).astype(np.float32)
     simulator, _ = latent_variable_network(num_users, satisfaction_sensitivity=truth)
-    from recsim_ng.lib.runtime import TFRuntime
-    logged = TFRuntime(simulator).trajectory(horizon, seed)
-    results = {}
-    model, sensitivity = latent_variable_network(num_users, satisfaction_sensitivity=0.3)
-    known = fit_with_logged_intent(model, sensitivity, logged)
+    return truth, TFRuntime(simulator).trajectory(horizon, seed)
+
+
+def fit_sensitivities(method: str, logged: Trajectory, seed: int = 0,
+                      initial_sensitivity: float = 0.3, on_step: OnStep | None = None,
+                      **options: int) -> SensitivityEstimate:
+    """The sensitivities fitted to `logged` from `initial_sensitivity`: with the intent logged
+    (`method` "logged_intent", by Newton; `options` of `fit_with_logged_intent`) or latent
+    ("latent_intent", by Monte-Carlo EM; `options` of `fit_by_monte_carlo_em`)."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {list(METHODS)}, got {method!r}")
+    num_users = logged["user_state"].get("satisfaction").shape[1]
+    model, sensitivity = latent_variable_network(num_users,
+                                                 satisfaction_sensitivity=initial_sensitivity)
+    if method == "logged_intent":
+        return fit_with_logged_intent(model, sensitivity, logged, on_step=on_step, **options)
     # The best slate utility follows from the latent intent, so it is recomputed, not observed.
     observed = {**logged, "user_state": logged["user_state"].at("satisfaction")}
-    model, sensitivity = latent_variable_network(num_users, satisfaction_sensitivity=0.3)
-    em = fit_by_monte_carlo_em(model, sensitivity, observed, seed)
-    for name, estimate in (("logged_intent", known), ("latent_intent", em)):
-        z = (estimate.value - truth) / estimate.standard_error
-        results[f"{name}_mean_abs_error"] = float(np.abs(estimate.value - truth).mean())
-        results[f"{name}_mean_standard_error"] = float(estimate.standard_error.mean())
-        results[f"{name}_max_abs_z"] = float(np.abs(z).max())
-    return results
+    return fit_by_monte_carlo_em(model, sensitivity, observed, seed, on_step=on_step, **options)
+
+
+def estimate_errors(estimate: SensitivityEstimate, truth: np.ndarray) -> dict[str, float]:
+    """Mean absolute error, mean standard error and largest |z| of `estimate` against `truth`."""
+    z = (estimate.value - truth) / estimate.standard_error
+    return {"mean_abs_error": float(np.abs(estimate.value - truth).mean()),
+            "mean_standard_error": float(estimate.standard_error.mean()),
+            "max_abs_z": float(np.abs(z).max())}
+
+
+def demo(num_users: int = 20, horizon: int = 10, seed: int = 0) -> dict[str, float]:
+    """Simulates users with sensitivities spread over [0.5, 0.9], then fits both ways."""
+    truth, logged = simulated_log(num_users, horizon, seed)
+    return {f"{method}_{name}": value for method in METHODS
+            for name, value in estimate_errors(fit_sensitivities(method, logged, seed),
+                                               truth).items()}
 
 
 if __name__ == "__main__":
