@@ -121,19 +121,26 @@ def from_dataframe(frame: pd.DataFrame, *, columns: Mapping[str, str] | None = N
                     tuple(event_features))
 
 
+TABLE_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq")
+
+
 def read_log(path: str | os.PathLike, **kwargs) -> EventLog:
     """`from_dataframe` on a CSV (`.csv`, `.tsv`) or Parquet (`.parquet`, `.pq`) file."""
+    return from_dataframe(read_table(path), **kwargs)
+
+
+def read_table(path: str | os.PathLike) -> pd.DataFrame:
+    """A CSV (`.csv`, `.tsv`) or Parquet (`.parquet`, `.pq`) file as a table (a log, or the
+    `items` / `users` tables of `from_dataframe`)."""
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"log file {path!r} does not exist")
     suffix = os.path.splitext(path)[1].lower()
     if suffix in (".parquet", ".pq"):
-        frame = pd.read_parquet(path)
-    elif suffix in (".csv", ".tsv"):
-        frame = pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
-    else:
-        raise ValueError(f"log file {path!r}: expected .csv, .tsv, .parquet or .pq")
-    return from_dataframe(frame, **kwargs)
+        return pd.read_parquet(path)
+    if suffix in (".csv", ".tsv"):
+        return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
+    raise ValueError(f"log file {path!r}: expected {', '.join(TABLE_SUFFIXES)}")
 
 
 def _renamed(frame: pd.DataFrame, columns: Mapping[str, str],

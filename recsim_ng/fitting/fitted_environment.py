@@ -23,7 +23,7 @@ from recsim_ng.fitting.simulator_files import FittedSimulator
 from recsim_ng.lib.field_spec import FieldSpec
 from recsim_ng.lib.space import discrete
 from recsim_ng.rl.agents import RandomSlatePolicy
-from recsim_ng.rl.evaluation import EvaluationResult, evaluate
+from recsim_ng.rl.evaluation import EvaluationResult, Evaluator
 from recsim_ng.rl.tf_agents_env import TFAgentsEnvironment
 
 tfd = tfp.distributions
@@ -109,15 +109,26 @@ class FittedMyopicPolicy(tf_policy.TFPolicy):
                                       policy_state)
 
 
-def compare_policies(simulator: FittedSimulator, num_users: int = 500, slate_size: int = 10,
+def policy_evaluator(simulator: FittedSimulator, num_users: int = 500, slate_size: int = 10,
                      horizon: int = 50, exposure_effect: float = 1.0,
-                     seed: int = 0) -> dict[str, EvaluationResult]:
-    """Clicks per episode of random slates and of the fitted-myopic policy, same users."""
+                     seed: int = 0) -> tuple[Evaluator, dict[str, tf_policy.TFPolicy]]:
+    """The evaluator of `num_users` users drawn from the fitted population, and the policies
+    compared on them: random slates and the fitted-myopic policy."""
     def factory(users: int) -> TFAgentsEnvironment:
         return fitted_environment(simulator, users, slate_size, horizon, exposure_effect, seed)
 
+    evaluator = Evaluator(factory, num_users, seed)
     environment = factory(num_users)
     policies = {"random": RandomSlatePolicy(environment.time_step_spec(),
                                             environment.action_spec()),
                 "fitted_myopic": FittedMyopicPolicy(environment, simulator)}
-    return {name: evaluate(factory, policy, num_users, seed) for name, policy in policies.items()}
+    return evaluator, policies
+
+
+def compare_policies(simulator: FittedSimulator, num_users: int = 500, slate_size: int = 10,
+                     horizon: int = 50, exposure_effect: float = 1.0,
+                     seed: int = 0) -> dict[str, EvaluationResult]:
+    """Clicks per episode of random slates and of the fitted-myopic policy, same users."""
+    evaluator, policies = policy_evaluator(simulator, num_users, slate_size, horizon,
+                                           exposure_effect, seed)
+    return {name: evaluator(policy) for name, policy in policies.items()}

@@ -143,7 +143,6 @@ def log_likelihood_terms(model: str, sequences: EventSequences, covariates: Item
     popularity = tf.constant(covariates.popularity)
     quality = tf.constant(covariates.quality)
     num_topics, num_users = covariates.num_topics, sequences.num_users
-    events = np.stack([sequences.step, sequences.user], 1)
     event_topics = tf.gather(topics, sequences.item)
 
     def terms(interest: tf.Tensor, popularity_weight, quality_weight=0.0) -> tf.Tensor:

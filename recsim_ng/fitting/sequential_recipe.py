@@ -11,7 +11,7 @@ users drawn from the fitted population, for the validity comparison.
 from __future__ import annotations
 
 import dataclasses
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -46,28 +46,43 @@ def fit_sequential_models(log: EventLog, split: Split | None = None,
                           topics: Sequence[str] | None = None,
                           baselines: Sequence[str] = MODELS[1:], exclude_consumed: bool = True,
                           max_iterations: int = 500, latent_steps: int = 300,
-                          seed: int = 0) -> SequentialFit:
+                          seed: int = 0,
+                          progress: Callable[[str, int, int], None] | None = None
+                          ) -> SequentialFit:
     """Fits, scores and simulates (default split: each user's last 10% of events is the test).
 
     `topics`: the item feature columns that are topics (default: `genre:*`).
     `exclude_consumed`: users never pick an item again (MovieLens rates each movie once).
+    `progress(stage, done, total)` is called as each of the `total` stages ends.
     """
+    stages = len(baselines) + 4  # the dynamic model, baselines, latent users, scoring, simulating
+    done = iter(range(1, stages + 1))
+
+    def finished(stage: str) -> None:
+        if progress is not None:
+            progress(stage, next(done), stages)
+
     split = split or split_by_time(log)
     covariates = item_covariates(log, split.train, topics)
     train = event_sequences(log, split.train)
     test = event_sequences(log, split.test)
     if test.num_scored == 0:
         raise ValueError("the split has no test events to score")
-    fits: dict = {model: fit_choice_model(model, train, covariates, exclude_consumed,
-                                          max_iterations=max_iterations)
-                  for model in (DYNAMIC, *baselines)}
+    fits: dict = {}
+    for model in (DYNAMIC, *baselines):
+        fits[model] = fit_choice_model(model, train, covariates, exclude_consumed,
+                                       max_iterations=max_iterations)
+        finished(f"fitted {model}")
     fits[LATENT] = fit_latent_interest(train, covariates, exclude_consumed, latent_steps,
                                        seed=seed, initial=fits[DYNAMIC].theta)
+    finished(f"fitted {LATENT}")
     scores = {model: fit.event_log_likelihoods(test, covariates) for model, fit in fits.items()}
     heldout = heldout_table(scores, test.user[test.scored])
+    finished("scored held-out events")
     gaps = fit_gap_model(log, split.train)
     dynamics = InterestDynamics.from_estimates(fits[LATENT].estimates)
     simulated = simulate_log(dynamics, covariates, gaps, log, seed, exclude_consumed)
+    finished("simulated a log")
     return SequentialFit(fits, heldout, covariates, gaps, dynamics, split, simulated)
 
 
