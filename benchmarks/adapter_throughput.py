@@ -38,6 +38,7 @@ from recsim_ng.lib.machine import machine_info, peak_rss_gib
 
 NUM_CANDIDATES = 10
 SLATE_SIZE = 2
+STEPS = 100  # environment steps per timed call
 ENV_ARGS = dict(observation={"observation": None, "response": None},
                 reward=("reward", "reward"), done=("reward", "done"))
 
@@ -137,7 +138,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, nargs="+", default=[1, 100, 10000])
     parser.add_argument("--adapters", nargs="+", choices=["tf_agents", "tf_agents_xla", "gym"],
                         default=["tf_agents", "tf_agents_xla", "gym"])
-    parser.add_argument("--steps", type=int, default=100, help="environment steps per timed call")
+    parser.add_argument("--steps", type=int, default=STEPS, help="environment steps per timed call")
     parser.add_argument("--repeats", type=int, default=5, help="steady-state calls per case")
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()

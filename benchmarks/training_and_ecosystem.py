@@ -38,39 +38,38 @@ def _timed_calls(call: Callable[[int], Any], calls: int) -> dict[str, float]:
     return {"first_call_s": round(times[0], 3), "steady_s": round(statistics.median(times[1:]), 4)}
 
 
-def our_training_step(mode: str, calls: int) -> dict[str, Any]:
+def our_training_step(mode: str, calls: int, users: int = TRAIN_USERS) -> dict[str, Any]:
     """Times REINFORCE steps; meant to run in a fresh process."""
     from recsim_ng.applications.interest_evolution.simulation import (
         create_interest_evolution_simulation_network)
     from recsim_ng.applications.interest_evolution.training import ReinforceTrainer
 
-    network, variables = create_interest_evolution_simulation_network(TRAIN_USERS)
+    network, variables = create_interest_evolution_simulation_network(users)
     trainer = ReinforceTrainer(network, variables, HORIZON, 1e-4, jit_compile=mode == "xla")
     result = _timed_calls(lambda seed: trainer.train(1, seed), calls)
     return {**result, "mode": mode, "traces": trainer.trace_count}
 
 
-def our_ecosystem_run(mode: str, calls: int) -> dict[str, Any]:
+def our_ecosystem_run(mode: str, calls: int, users: int = ECOSYSTEM_USERS) -> dict[str, Any]:
     """Times single ecosystem runs; meant to run in a fresh process."""
     from recsim_ng.applications.ecosystem_simulation.simulation import (
         RunSimulator, create_viable_provider_simulation_network, init_random_provider_clusters)
 
-    network = create_viable_provider_simulation_network(init_random_provider_clusters(),
-                                                        ECOSYSTEM_USERS)
+    network = create_viable_provider_simulation_network(init_random_provider_clusters(), users)
     simulator = RunSimulator(network, ECOSYSTEM_HORIZON, jit_compile=mode == "xla")
     result = _timed_calls(lambda seed: simulator(1, seed), calls)
     return {**result, "mode": mode, "traces": simulator.trace_count}
 
 
-def upstream_training_step(calls: int) -> dict[str, Any]:
-    result = side_by_side.upstream("bench_ng_ie_train.py", mode="split", num_users=TRAIN_USERS,
+def upstream_training_step(calls: int, users: int = TRAIN_USERS) -> dict[str, Any]:
+    result = side_by_side.upstream("bench_ng_ie_train.py", mode="split", num_users=users,
                                    horizon=HORIZON, train_steps=calls + 1)
     return {"first_call_s": result["first_step_s"], "steady_s": result["steady_median_s"]}
 
 
-def upstream_ecosystem_run(calls: int) -> dict[str, Any]:
+def upstream_ecosystem_run(calls: int, users: int = ECOSYSTEM_USERS) -> dict[str, Any]:
     result = side_by_side.upstream("bench_ng_ecosystem.py", mode="split",
-                                   num_users=ECOSYSTEM_USERS, horizon=ECOSYSTEM_HORIZON,
+                                   num_users=users, horizon=ECOSYSTEM_HORIZON,
                                    repeats=calls)
     return {"first_call_s": result["first_call_s"], "steady_s": result["steady_median_s"]}
 

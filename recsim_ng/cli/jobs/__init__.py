@@ -29,6 +29,7 @@ APPLICATIONS = {
     "soft_attributes": "recsim_ng.cli.jobs.soft_attributes",
     "bandits": "recsim_ng.cli.jobs.bandits",
     "real_logs": "recsim_ng.cli.jobs.real_logs",
+    "benchmarks": "recsim_ng.cli.jobs.benchmarks",
 }
 COMMON_KEYS: dict[str, checks.Check] = {
     "application": checks.one_of(*APPLICATIONS),
