@@ -1,15 +1,25 @@
-"""`python -m recsim_ng MODE --config=configs/NAME.py [--config.KEY=VALUE ...] [--quiet]`.
+"""recsim_ng MODE --config=configs/NAME.py [--config.KEY=VALUE ...] [--quiet]
+(or python -m recsim_ng MODE ...)
 
-MODE is one of simulate, train, evaluate, fit, report, benchmark (those the config's application
-has, and report for all). Every key is checked before any work; the run's files go to
-`config.run_dir`, and the same command resumes an interrupted run there.
+MODE: simulate, train, evaluate, fit, report or benchmark (those the config's application has;
+report for every run). Examples:
+
+  python -m recsim_ng simulate --config=configs/default.py
+  python -m recsim_ng train --config=configs/recsim_v1.py:interest_evolution,slate_q
+  python -m recsim_ng fit --config=configs/movielens.py --config.max_users=100
+
+Each config file documents its keys; the run's files go to config.run_dir.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Sequence
 
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # Keep TensorFlow's start-up chatter out.
+
+# pylint: disable=wrong-import-position
 from absl import app, flags
 from absl.flags import IllegalFlagValueError
 from ml_collections import config_flags
@@ -31,12 +41,9 @@ def main(argv: Sequence[str]) -> None:
                              f" {argv[1:]}")
     try:
         config = _CONFIG.value
-        if config is not None:
-            config.keys()  # ml_collections defers a failed load's error to the first access
+        config.keys()  # ml_collections defers a failed load's error to the first access
     except OSError as error:
         sys.exit(f"recsim_ng: cannot load --config: {error}")
-    if config is None:
-        sys.exit(f"recsim_ng: {_NO_CONFIG}")
     try:
         summary = runner.run(argv[1], config, _QUIET.value)
     except ConfigError as error:
@@ -46,12 +53,16 @@ def main(argv: Sequence[str]) -> None:
 
 def _parse_flags(argv: list[str]) -> list[str]:
     """absl's parsing, with its and ml_collections' errors for bad flags said in one line."""
-    if not any(arg == "--config" or arg.startswith("--config=") for arg in argv):
+    asked_help = any(arg in ("-h", "--help", "--helpshort", "--helpfull") for arg in argv)
+    if not asked_help and not any(arg == "--config" or arg.startswith("--config=")
+                                  for arg in argv):
         sys.exit(f"recsim_ng: {_NO_CONFIG}")
     try:
         return flags.FLAGS(argv)
     except (IllegalFlagValueError, flags.Error) as error:
         sys.exit(f"recsim_ng: {error}")
+    except OSError as error:  # overrides load the config file while parsing
+        sys.exit(f"recsim_ng: cannot load --config: {error}")
     except (AttributeError, KeyError) as error:  # ml_collections' way of saying "no such key".
         reason: object = error
         while isinstance(reason, BaseException) and reason.args:
@@ -62,6 +73,7 @@ def _parse_flags(argv: list[str]) -> list[str]:
 
 def run() -> None:
     """Console-script entry point."""
+    sys.modules["__main__"].__doc__ = __doc__  # absl's --help and usage errors print it
     app.run(main, flags_parser=_parse_flags)
 
 

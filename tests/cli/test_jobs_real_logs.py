@@ -13,8 +13,6 @@ from ml_collections import ConfigDict
 from recsim_ng.cli import runner
 from recsim_ng.cli.config_checks import ConfigError
 from recsim_ng.cli.jobs import real_logs
-from recsim_ng.cli.progress import Progress
-from recsim_ng.cli.run_folder import RunFolder
 from recsim_ng.data.open_bandit import open_bandit_tables
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -153,5 +151,5 @@ def test_cross_key_checks_name_the_key(tmp_path, changes, message):
 
 def test_click_models_have_no_simulator_to_simulate(tmp_path):
     with pytest.raises(ConfigError, match="fits no simulator"):
-        real_logs.simulate(base_config(recipe="click_models"), RunFolder(str(tmp_path)),
-                           Progress(quiet=True))
+        real_logs.check_mode("simulate", base_config(recipe="click_models",
+                                                     run_dir=str(tmp_path)))

@@ -35,7 +35,7 @@ def test_simulate_writes_the_statistics_histogram_and_trajectory(tmp_path):
     assert sum(histogram) == pytest.approx(1.0)
     assert all(0 <= float(summary[f"tag_rate/tag {tag}"]) <= 1 for tag in range(5))
     assert summary["trajectory_file"] == str(run_dir / "trajectory.npz")
-    assert (run_dir / "plots" / "choice_by_slot.png").stat().st_size > 0
+    assert (run_dir / "plots" / "rating_histogram.png").stat().st_size > 0
 
 
 @pytest.mark.parametrize("override, message", [

@@ -1,195 +1,200 @@
-"""The absl runner: a default-config run prints its summary; bad input is named."""
+"""`python -m recsim_ng MODE --config=...` driven as a user would: every mode on a tiny config,
+overrides, each kind of bad input with its message, the run folder, and resuming a killed run."""
 
-import importlib.util
+from __future__ import annotations
+
+import csv
 import json
 import os
 import signal
 import subprocess
 import sys
+import time
 
-import ml_collections
-import numpy as np
 import pytest
 
-from recsim_ng.cli import main
-from recsim_ng.examples.reference_network import reference_network
-
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+REFERENCE = "--config=configs/reference_network.py"
+TINY_REFERENCE = ("--config.num_users=20", "--config.horizon=6", "--config.jit_compile=False",
+                  "--config.benchmark_repeats=2")
+V1 = "--config=configs/recsim_v1.py:interest_evolution,slate_q"
+TINY_V1 = ("--config.train_users=8", "--config.eval_users=16", "--config.simulate_users=16",
+           "--config.curve_users=8", "--config.curve_points=2", "--config.num_candidates=6",
+           "--config.slate_size=2")
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "recsim_ng", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+def run_cli(mode: str, *args: str, run_dir=None) -> subprocess.CompletedProcess:
+    extra = [f"--config.run_dir={run_dir}"] if run_dir is not None else []
+    return subprocess.run([sys.executable, "-m", "recsim_ng", mode, *args, *extra, "--quiet"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
 
 
-def test_default_config_run_prints_summary_and_saves_the_trajectory(tmp_path):
-    output = tmp_path / "run.npz"
-    result = run_cli("--config=configs/default.py", "--config.num_users=50",
-                     "--config.horizon=12", f"--config.output={output}")
+def summary(run_dir) -> dict[tuple[str, str], str]:
+    with open(os.path.join(run_dir, "summary.csv"), newline="", encoding="utf-8") as file:
+        return {(row["mode"], row["metric"]): row["value"] for row in csv.DictReader(file)}
+
+
+def records(run_dir) -> list[dict]:
+    with open(os.path.join(run_dir, "metrics.jsonl"), encoding="utf-8") as file:
+        return [json.loads(line) for line in file]
+
+
+def test_simulate_benchmark_and_report_leave_a_run_folder(tmp_path):
+    run_dir = tmp_path / "run"
+    simulated = run_cli("simulate", REFERENCE, *TINY_REFERENCE, run_dir=run_dir)
+    assert simulated.returncode == 0, simulated.stderr
+    assert f"run folder: {run_dir}" in simulated.stdout and "plots (3)" in simulated.stdout
+    figures = summary(run_dir)
+    assert figures[("simulate", "users")] == "20" and figures[("simulate", "horizon")] == "6"
+    assert 0.0 < float(figures[("simulate", "click_rate_mean")]) < 1.0
+    stored = json.loads((run_dir / "config.json").read_text())
+    assert stored["num_users"] == 20 and stored["application"] == "reference_network"
+    assert sorted(os.listdir(run_dir / "plots")) == [
+        "choice_by_slot.png", "interest_trajectories.png", "reward_over_time.png"]
+    steps = [r["x"] for r in records(run_dir) if r["figure"] == "reward_over_time"]
+    assert steps == [1, 2, 3, 4, 5]
+    assert os.listdir(run_dir / "tensorboard" / "simulate")  # event files
+
+    timed = run_cli("benchmark", REFERENCE, *TINY_REFERENCE, run_dir=run_dir)
+    assert timed.returncode == 0, timed.stderr
+    assert float(summary(run_dir)[("benchmark", "user_steps_per_second_median")]) > 0
+    (run_dir / "plots" / "reward_over_time.png").unlink()
+    reported = run_cli("report", REFERENCE, *TINY_REFERENCE, run_dir=run_dir)
+    assert reported.returncode == 0, reported.stderr
+    assert (run_dir / "plots" / "reward_over_time.png").exists()
+    assert ("simulate", "click_rate_mean") in summary(run_dir)  # every mode's figures kept
+
+
+def test_the_trajectory_is_saved_when_asked(tmp_path):
+    import numpy as np
+    run_dir = tmp_path / "run"
+    result = run_cli("simulate", REFERENCE, *TINY_REFERENCE, "--config.save_trajectory=True",
+                     run_dir=run_dir)
     assert result.returncode == 0, result.stderr
-    summary = json.loads(result.stdout.strip().splitlines()[-1])
-    assert summary["users"] == 50 and summary["horizon"] == 12
-    assert 0.0 < summary["click_rate_mean"] < 1.0
-    with np.load(output, allow_pickle=False) as archive:
-        assert archive["user/clicks"].shape == (12, 50)
+    with np.load(run_dir / "trajectory.npz", allow_pickle=False) as archive:
+        assert archive["user/clicks"].shape == (6, 20)
 
 
-def test_unknown_config_key_is_named():
-    result = run_cli("--config=configs/default.py", "--config.num_userz=5")
-    assert result.returncode != 0
-    assert "unknown config key 'num_userz'" in result.stderr and 'num_users' in result.stderr
+def test_train_evaluate_and_simulate_a_learner(tmp_path):
+    run_dir = tmp_path / "run"
+    args = (V1, *TINY_V1, "--config.environment_steps=4")
+    refused = run_cli("evaluate", *args, run_dir=run_dir)
+    assert refused.returncode != 0 and "run train first" in refused.stderr
+    assert not run_dir.exists()
+    trained = run_cli("train", *args, run_dir=run_dir)
+    assert trained.returncode == 0, trained.stderr
+    figures = summary(run_dir)
+    assert figures[("train", "environment_steps")] == "4"
+    curve = [r for r in records(run_dir) if r["figure"] == "learning_curve"]
+    assert [r["x"] for r in curve] == [0, 2, 4]
+    assert os.listdir(run_dir / "train" / "checkpoints")
+    evaluated = run_cli("evaluate", *args, run_dir=run_dir)
+    assert evaluated.returncode == 0, evaluated.stderr
+    figures = summary(run_dir)
+    # The same policy on the same fresh users as train's final evaluation.
+    assert figures[("evaluate", "mean_return")] == figures[("train", "mean_return")]
+    assert float(figures[("evaluate", "random_mean_return")]) > 0
+    simulated = run_cli("simulate", *args, run_dir=run_dir)
+    assert simulated.returncode == 0, simulated.stderr
+    assert sorted(os.listdir(run_dir / "plots")) == ["learning_curve.png", "reward_over_time.png"]
 
 
-def test_missing_config_file_is_named():
-    result = run_cli("--config=configs/no_such_file.py")
-    assert result.returncode != 0
-    assert "configs/no_such_file.py" in result.stderr
+def test_more_steps_continue_a_run_instead_of_restarting_it(tmp_path):
+    run_dir = tmp_path / "run"
+    first = run_cli("train", V1, *TINY_V1, "--config.environment_steps=2", run_dir=run_dir)
+    assert first.returncode == 0, first.stderr
+    more = run_cli("train", V1, *TINY_V1, "--config.environment_steps=4", run_dir=run_dir)
+    assert more.returncode == 0, more.stderr
+    curve = [r["x"] for r in records(run_dir) if r["figure"] == "learning_curve"]
+    # The first run's points (every step), then the continued run's (every 2 steps).
+    assert curve == [0, 1, 2, 4]
+    assert summary(run_dir)[("train", "environment_steps")] == "4"
 
 
-def default_config(**changes) -> ml_collections.ConfigDict:
-    """configs/default.py's config with `changes`, built anew so any type can be given."""
-    spec = importlib.util.spec_from_file_location("default_config",
-                                                  os.path.join(ROOT, "configs", "default.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return ml_collections.ConfigDict({**module.get_config().to_dict(), **changes})
+def test_a_killed_training_resumes_to_the_uninterrupted_result(tmp_path):
+    args = (V1, *TINY_V1, "--config.environment_steps=300", "--config.checkpoint_every=20")
+    whole = run_cli("train", *args, run_dir=tmp_path / "whole")
+    assert whole.returncode == 0, whole.stderr
 
-
-def strict_json(line: str) -> dict:
-    """`line` parsed as JSON proper: NaN and Infinity are not JSON."""
-    def refuse(constant):
-        raise ValueError(f"{constant} is not JSON")
-    return json.loads(line, parse_constant=refuse)
-
-
-def test_zero_users_is_refused_naming_the_key():
-    result = run_cli("--config=configs/default.py", "--config.num_users=0")
-    assert result.returncode != 0
-    assert "config.num_users must be >= 1, got 0" in result.stderr
-    assert result.stdout.strip() == ""
-
-
-def test_negative_users_is_refused_naming_the_key():
-    result = run_cli("--config=configs/default.py", "--config.num_users=-3")
-    assert result.returncode != 0
-    assert "config.num_users must be >= 1, got -3" in result.stderr
-
-
-def test_one_user_prints_strict_json():
-    result = run_cli("--config=configs/default.py", "--config.num_users=1",
-                     "--config.horizon=3", "--config.jit_compile=False")
-    assert result.returncode == 0, result.stderr
-    summary = strict_json(result.stdout.strip().splitlines()[-1])
-    assert summary["users"] == 1 and summary["click_rate_stderr"] is None
-
-
-@pytest.mark.parametrize("key, bad", [
-    ("num_users", 0), ("num_users", -1), ("num_users", 2.5), ("num_users", True),
-    ("horizon", 0), ("horizon", 1), ("horizon", 2**31), ("horizon", "100"),
-    ("seed", -1), ("seed", 2**62), ("seed", 0.5),
-    ("jit_compile", 1), ("jit_compile", "yes"),
-    ("num_topics", 0), ("num_docs", 0), ("num_docs", -5),
-    ("slate_size", 0), ("slate_size", 101),
-    ("output", 3), ("overwrite", "no"),
-])
-def test_each_bad_config_value_is_named(key, bad):
-    with pytest.raises(ValueError, match=f"config.{key}"):
-        main.check_config(default_config(**{key: bad}))
-
-
-def test_the_default_config_passes_the_checks():
-    main.check_config(default_config())
-
-
-def test_unknown_and_missing_keys_in_a_config_file_are_named():
-    with pytest.raises(ValueError, match="config.num_userz"):
-        main.check_config(default_config(num_userz=5))
-    config = default_config()
-    del config["slate_size"]
-    with pytest.raises(ValueError, match="config.slate_size"):
-        main.check_config(config)
-
-
-@pytest.mark.parametrize("where", ["missing folder", "a folder"])
-def test_an_unwritable_output_fails_before_the_simulation(tmp_path, monkeypatch, where):
-    output = tmp_path / "nowhere" / "run.npz" if where == "missing folder" else tmp_path
-    monkeypatch.setattr(main, "TFRuntime", lambda *args, **kwargs: pytest.fail("simulated"))
-    with pytest.raises(ValueError, match="config.output"):
-        main.simulate(default_config(output=str(output), overwrite=True))
-
-
-def test_an_output_in_a_missing_folder_fails_before_the_simulation_from_the_command_line(
-        tmp_path):
-    output = tmp_path / "nowhere" / "run.npz"
-    result = run_cli("--config=configs/default.py", "--config.num_users=5",
-                     "--config.horizon=3", "--config.jit_compile=False",
-                     f"--config.output={output}")
-    assert result.returncode != 0
-    assert "config.output" in result.stderr and "nowhere" in result.stderr
-    assert "Traceback" not in result.stderr and result.stdout.strip() == ""
-
-
-def test_an_existing_output_is_kept_unless_overwrite_is_set(tmp_path):
-    output = tmp_path / "run.npz"
-    output.write_bytes(b"earlier work")
-    args = ("--config=configs/default.py", "--config.num_users=5", "--config.horizon=3",
-            "--config.jit_compile=False", f"--config.output={output}")
-    refused = run_cli(*args)
-    assert refused.returncode != 0
-    assert "config.output" in refused.stderr and "--config.overwrite=True" in refused.stderr
-    assert output.read_bytes() == b"earlier work"
-    replaced = run_cli(*args, "--config.overwrite=True")
-    assert replaced.returncode == 0, replaced.stderr
-    with np.load(output, allow_pickle=False) as archive:
-        assert archive["user/clicks"].shape == (3, 5)
-
-
-_SLOW_SAVE = """
-import sys, time
-import numpy as np
-
-def slow_save(file, **arrays):
-    file.write(b"PK part of the new archive")
-    file.flush()
-    print("saving", flush=True)
-    time.sleep(300)
-
-np.savez_compressed = slow_save
-sys.argv = ["recsim_ng", *sys.argv[1:]]
-from recsim_ng.cli.main import run
-run()
-"""
-
-
-def test_a_run_killed_while_saving_leaves_the_existing_output_intact(tmp_path):
-    output = tmp_path / "run.npz"
-    output.write_bytes(b"earlier work")
+    run_dir = tmp_path / "killed"
     process = subprocess.Popen(
-        [sys.executable, "-c", _SLOW_SAVE, "--config=configs/default.py",
-         "--config.num_users=5", "--config.horizon=3", "--config.jit_compile=False",
-         f"--config.output={output}", "--config.overwrite=True"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        assert process.stdout.readline().strip() == "saving"
-    finally:
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=60)
-    assert output.read_bytes() == b"earlier work"
+        [sys.executable, "-m", "recsim_ng", "train", *args, f"--config.run_dir={run_dir}",
+         "--quiet"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    checkpoints = run_dir / "train" / "checkpoints"
+    deadline = time.monotonic() + 300
+    while not (checkpoints.exists() and any(name.startswith("ckpt-20.")
+                                            for name in os.listdir(checkpoints))):
+        assert process.poll() is None and time.monotonic() < deadline, "no checkpoint came"
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=60)
+    assert not (checkpoints / "ckpt-300.index").exists(), "the run ended before the kill"
+    resumed = run_cli("train", *args, run_dir=run_dir)
+    assert resumed.returncode == 0, resumed.stderr
+    for metric in ("environment_steps", "mean_return", "ci95_half_width"):
+        assert summary(run_dir)[("train", metric)] == summary(tmp_path / "whole")[("train", metric)]
 
 
-@pytest.mark.parametrize("argument, bad", [
-    ("num_users", 0), ("num_topics", -1), ("num_docs", 2.0), ("slate_size", 0),
-    ("step_size", 1.5), ("step_size", float("nan")), ("noise_scale", 0.0),
-    ("no_choice_logit", float("inf")),
+@pytest.mark.parametrize("mode, args, message", [
+    ("simulate", (REFERENCE, "--config.num_userz=5"),
+     "unknown config key 'num_userz'"),
+    ("simulate", (REFERENCE, "--config.num_users=0"), "config.num_users must be an integer >= 1, got 0"),
+    ("simulate", (REFERENCE, "--config.num_users=2.5"), "num_users"),
+    ("simulate", (REFERENCE, "--config.horizon=abc"), "horizon"),
+    ("simulate", (REFERENCE, "--config.jit_compile=maybe"), "jit_compile"),
+    ("simulate", (REFERENCE, "--config.slate_size=101"), "config.slate_size must be <="),
+    ("simulate", (REFERENCE, "--config.seed=-1"), "config.seed"),
+    ("simulate", (REFERENCE, "--config.num_users=10000000", "--config.horizon=2000000000"),
+     "config.horizon=2000000000 needs"),
+    ("simulate", ("--config=configs/no_such_file.py",), "configs/no_such_file.py"),
+    ("simulate", (), "--config is required"),
+    ("simulat", (REFERENCE,), "did you mean 'simulate'"),
+    ("train", (REFERENCE,), "has no mode 'train'"),
+    ("simulate", ("--config=configs/recsim_v1.py:interest_evolution,slate_qq",),
+     "did you mean 'slate_q'"),
+    ("simulate", ("--config=configs/recsim_v1.py:interest_evolution,cluster_ucb1",),
+     "config.agent='cluster_ucb1'"),
+    ("train", ("--config=configs/recsim_v1.py:interest_evolution,random",),
+     "does not learn"),
+    ("simulate", ("--config=configs/recsim_v1.py:interest_evolution,random",
+                  "--config.environment_steps=5"), "config.environment_steps must be 0"),
+    ("simulate", (V1, "--config.training_restart=each"), "config.training_restart"),
+    ("simulate", (V1, "--config.slate_size=50", "--config.num_candidates=10"),
+     "config.slate_size must be <="),
 ])
-def test_the_reference_network_names_a_bad_argument_itself(argument, bad):
-    """For library callers, who bypass the config checks."""
-    arguments = {"num_users": 2, argument: bad}
-    with pytest.raises(ValueError, match=f"^{argument} must be"):
-        reference_network(**arguments)
+def test_bad_input_is_named_before_any_work(tmp_path, mode, args, message):
+    run_dir = tmp_path / "run"
+    result = run_cli(mode, *args, run_dir=run_dir)
+    assert result.returncode != 0
+    assert message.lower() in result.stderr.lower(), result.stderr
+    assert "Traceback" not in result.stderr
+    assert not run_dir.exists() and result.stdout.strip() == ""
 
 
-def test_a_horizon_too_long_for_the_memory_is_refused_naming_the_key(monkeypatch):
-    monkeypatch.setattr(main, "TFRuntime", lambda *args, **kwargs: pytest.fail("simulated"))
-    with pytest.raises(ValueError, match=r"config.horizon=2000000000 needs 16 TB.*memory"):
-        main.simulate(default_config(horizon=2_000_000_000))  # 1000 users' clicks: 4 kB a step.
+def test_a_run_folder_with_other_settings_is_kept_unless_overwrite(tmp_path):
+    run_dir = tmp_path / "run"
+    assert run_cli("simulate", REFERENCE, *TINY_REFERENCE, run_dir=run_dir).returncode == 0
+    before = (run_dir / "summary.csv").read_text()
+    refused = run_cli("simulate", REFERENCE, *TINY_REFERENCE, "--config.num_users=30",
+                      run_dir=run_dir)
+    assert refused.returncode != 0
+    assert "config.num_users (stored 20, asked 30)" in refused.stderr
+    assert "--config.overwrite=True" in refused.stderr
+    assert (run_dir / "summary.csv").read_text() == before
+    replaced = run_cli("simulate", REFERENCE, *TINY_REFERENCE, "--config.num_users=30",
+                       "--config.overwrite=True", run_dir=run_dir)
+    assert replaced.returncode == 0, replaced.stderr
+    assert summary(run_dir)[("simulate", "users")] == "30"
+
+
+def test_a_folder_that_is_not_a_run_is_never_touched(tmp_path):
+    (tmp_path / "thesis.tex").write_text("years of work")
+    result = run_cli("simulate", REFERENCE, *TINY_REFERENCE, "--config.overwrite=True",
+                     run_dir=tmp_path)
+    assert result.returncode != 0 and "not a run folder" in result.stderr
+    assert os.listdir(tmp_path) == ["thesis.tex"]
+
+
+def test_report_needs_a_stored_run(tmp_path):
+    result = run_cli("report", REFERENCE, run_dir=tmp_path / "run")
+    assert result.returncode != 0 and "holds no run to report" in result.stderr

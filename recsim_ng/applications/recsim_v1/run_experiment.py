@@ -1,10 +1,12 @@
-"""`python -m recsim_ng.applications.recsim_v1.run_experiment --task=... --agent=...`: train and evaluate one agent.
+"""Deprecated alias, kept for one release: `python -m recsim_ng train
+--config=configs/recsim_v1.py:TASK,AGENT` (or `evaluate` for a fixed policy) replaces
+`python -m recsim_ng.applications.recsim_v1.run_experiment --task=TASK --agent=AGENT`.
 
-Prints the evaluation as JSON (mean return, 95% CI half-width, users, training steps and wall
-time). With `--output_dir`, checkpoints, TensorBoard summaries and `learning_curve.csv` go
-there, and a rerun with the same flags resumes from the latest checkpoint (more
-`--environment_steps` continue the run). A rerun with other settings is refused with a one-line
-message naming them; `--overwrite` deletes the stored run and starts afresh.
+It runs the same `run_experiment` and prints the evaluation as JSON (mean return, 95% CI
+half-width, users, training steps and wall time). With `--output_dir`, checkpoints, TensorBoard
+summaries and `learning_curve.csv` go there, and a rerun with the same flags resumes from the
+latest checkpoint (more `--environment_steps` continue the run). A rerun with other settings is
+refused with a one-line message naming them; `--overwrite` deletes the stored run.
 """
 
 from __future__ import annotations
@@ -49,6 +51,9 @@ _OVERWRITE = flags.DEFINE_bool("overwrite", False,
 def main(argv: Sequence[str]) -> None:
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {argv[1:]}")
+    mode = "evaluate" if _AGENT.value in POLICIES else "train"
+    print(f"run_experiment is deprecated: use `python -m recsim_ng {mode}"
+          f" --config=configs/recsim_v1.py:{_TASK.value},{_AGENT.value}`", file=sys.stderr)
     steps = 0 if _AGENT.value in POLICIES else _STEPS.value
     try:
         result = run_experiment(_TASK.value, _AGENT.value, steps, _TRAIN_USERS.value,
