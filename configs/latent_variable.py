@@ -21,7 +21,7 @@ import ml_collections
 def get_config() -> ml_collections.ConfigDict:
     config = ml_collections.ConfigDict()
     config.application = "latent_variable"
-    config.seed = 0
+    config.seed = 0  # the seed of every random draw of the run
     config.run_dir = "runs/latent_variable"  # the run's files (created; reruns resume)
     config.overwrite = False  # delete a run stored in run_dir first
     config.num_users = 20  # true sensitivities spread evenly over [0.5, 0.9]

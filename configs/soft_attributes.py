@@ -17,10 +17,10 @@ import ml_collections
 def get_config() -> ml_collections.ConfigDict:
     config = ml_collections.ConfigDict()
     config.application = "soft_attributes"
-    config.seed = 0
+    config.seed = 0  # the seed of every random draw of the run
     config.run_dir = "runs/soft_attributes"  # the run's files (created; reruns resume)
     config.overwrite = False  # delete a run stored in run_dir first
-    config.num_users = 1000
+    config.num_users = 1000  # users simulated together
     config.num_docs = 100  # at least 10: a user rates up to 10 distinct documents
     config.num_topics = 3  # topic k is high (0.8) on attributes j with j % num_topics == k
     config.dimension = 8  # soft attributes per document

@@ -17,6 +17,8 @@ from typing import Any, Callable, NamedTuple
 from ml_collections import ConfigDict
 
 from recsim_ng.cli import config_checks as checks
+from recsim_ng.core import Network
+from recsim_ng.lib import memory
 from recsim_ng.cli.progress import Progress
 from recsim_ng.cli.run_folder import RunFolder
 
@@ -52,3 +54,20 @@ def application(name: str) -> ModuleType:
     """The module of application `name` (checked by `COMMON_KEYS`)."""
     return importlib.import_module(APPLICATIONS[name])
 
+
+
+def check_trajectory_fits(config: ConfigDict, network: Network,
+                          fields: dict[str, list[str]]) -> None:
+    """`config.horizon` fits the step index, and a trajectory of `network`'s `fields`
+    (variable -> field names) over it fits the memory; else a `ConfigError` naming it."""
+    if config.horizon > memory.MAX_STEPS:
+        raise checks.ConfigError(f"config.horizon must be <= {memory.MAX_STEPS}, got"
+                                 f" {config.horizon}")
+    needed = memory.trajectory_bytes(config.horizon, [
+        network.variable(name).spec.as_dict[field] for name, names in fields.items()
+        for field in names])
+    try:
+        memory.check_fits(f"config.horizon={config.horizon}", needed,
+                          advice="; lower config.horizon or config.num_users")
+    except ValueError as error:
+        raise checks.ConfigError(str(error)) from None

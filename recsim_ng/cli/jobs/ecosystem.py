@@ -14,12 +14,12 @@ from recsim_ng.applications.ecosystem_simulation.simulation import (
     RunOutcomes, create_viable_provider_simulation_network, simulate_runs)
 from recsim_ng.applications.ecosystem_simulation.user import init_random_provider_clusters
 from recsim_ng.cli import config_checks as checks
-from recsim_ng.cli.jobs import ModeOutcome
+from recsim_ng.cli.jobs import ModeOutcome, check_trajectory_fits
 from recsim_ng.cli.plots import over_time
 from recsim_ng.cli.progress import Progress
 from recsim_ng.cli.run_folder import RunFolder
 from recsim_ng.core import Network
-from recsim_ng.lib import memory, seeds
+from recsim_ng.lib import seeds
 from recsim_ng.lib.runtime import TFRuntime
 
 KEYS: dict[str, checks.Check] = {
@@ -51,18 +51,7 @@ def check(config: ConfigDict) -> None:
     if config.trajectory_runs > config.num_runs:
         raise checks.ConfigError(f"config.trajectory_runs must be <= config.num_runs="
                                  f"{config.num_runs}, got {config.trajectory_runs}")
-    if config.horizon > memory.MAX_STEPS:
-        raise checks.ConfigError(f"config.horizon must be <= {memory.MAX_STEPS}, got"
-                                 f" {config.horizon}")
-    network = _network(config, config.provider_boost_cap)
-    needed = memory.trajectory_bytes(config.horizon, [
-        network.variable(name).spec.as_dict[field] for name, fields in FIELDS.items()
-        for field in fields])
-    try:
-        memory.check_fits(f"config.horizon={config.horizon}", needed,
-                          advice="; lower config.horizon or config.num_users")
-    except ValueError as error:
-        raise checks.ConfigError(str(error)) from None
+    check_trajectory_fits(config, _network(config, config.provider_boost_cap), FIELDS)
 
 
 def _network(config: ConfigDict, provider_boost_cap: float) -> Network:

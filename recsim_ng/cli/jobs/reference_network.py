@@ -9,13 +9,12 @@ import numpy as np
 from ml_collections import ConfigDict
 
 from recsim_ng.cli import config_checks as checks
-from recsim_ng.cli.jobs import ModeOutcome
+from recsim_ng.cli.jobs import ModeOutcome, check_trajectory_fits
 from recsim_ng.cli.plots import over_time, point
 from recsim_ng.cli.progress import Progress
 from recsim_ng.cli.run_folder import RunFolder
 from recsim_ng.core import Network
 from recsim_ng.examples.reference_network import reference_network
-from recsim_ng.lib import memory
 from recsim_ng.lib.runtime import TFRuntime
 from recsim_ng.lib.trajectory_io import save_trajectory
 
@@ -39,18 +38,8 @@ def check(config: ConfigDict) -> None:
     if config.slate_size > config.num_docs:
         raise checks.ConfigError(f"config.slate_size must be <= config.num_docs="
                                  f"{config.num_docs}, got {config.slate_size}")
-    if config.horizon > memory.MAX_STEPS:
-        raise checks.ConfigError(f"config.horizon must be <= {memory.MAX_STEPS}, got"
-                                 f" {config.horizon}")
     network = _network(config)
-    needed = memory.trajectory_bytes(config.horizon, [
-        network.variable(name).spec.as_dict[field] for name, fields in _kept(config, network).items()
-        for field in fields])
-    try:
-        memory.check_fits(f"config.horizon={config.horizon}", needed,
-                          advice="; lower config.horizon or config.num_users")
-    except ValueError as error:
-        raise checks.ConfigError(str(error)) from None
+    check_trajectory_fits(config, network, _kept(config, network))
 
 
 def _network(config: ConfigDict) -> Network:
