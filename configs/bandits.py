@@ -16,7 +16,7 @@ def get_config() -> ml_collections.ConfigDict:
     config = ml_collections.ConfigDict()
     config.application = "bandits"
     config.seed = 0  # the seed of every random draw of the run
-    config.run_dir = "runs/bandits"  # the run's files (created; reruns resume)
+    config.run_dir = "runs/bandits"  # the run's files (reruns redo the mode)
     config.overwrite = False  # delete a run stored in run_dir first
     config.num_bandits = 500  # independent bandits, each with arm means 0.1, 0.2, ..., 0.5
     config.horizon = 2000  # pulls per bandit

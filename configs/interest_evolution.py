@@ -12,9 +12,8 @@ and 20-step episodes, checkpointed in run_dir (rerunning the command resumes; mo
 num_training_steps continue the run). evaluate: untrained against trained on the same 1,000
 fresh users. The defaults reproduce `python -m recsim_ng.applications.interest_evolution.training`
 (README.md, "Applications") exactly: training curve 15.87 in the first ten steps and 18.07 in the
-last ten; untrained 15.94 against trained 17.85, +1.91 +- 0.11 (17 standard errors) with the
-current code, where README.md still says trained 18.07, +2.13 +- 0.09. The clickbait share
-(quality below -0.5) of slates rises from 0.46 (the corpus's own share) to 0.81.
+last ten; untrained 15.94 against trained 17.85, +1.91 +- 0.11 (17 standard errors). The
+clickbait share (quality below -0.5) of slates rises from 0.46 (the corpus's own share) to 0.81.
 """
 
 import ml_collections

@@ -22,7 +22,7 @@ def get_config() -> ml_collections.ConfigDict:
     config = ml_collections.ConfigDict()
     config.application = "latent_variable"
     config.seed = 0  # the seed of every random draw of the run
-    config.run_dir = "runs/latent_variable"  # the run's files (created; reruns resume)
+    config.run_dir = "runs/latent_variable"  # the run's files (reruns redo the mode)
     config.overwrite = False  # delete a run stored in run_dir first
     config.num_users = 20  # true sensitivities spread evenly over [0.5, 0.9]
     config.horizon = 10  # logged steps, the initial one included

@@ -24,7 +24,7 @@ def get_config() -> ml_collections.ConfigDict:
     config = ml_collections.ConfigDict()
     config.application = "real_logs"
     config.seed = 0  # the simulated log, the latent-user fit and the agents' users
-    config.run_dir = "runs/movielens"  # the run's files (created; reruns resume)
+    config.run_dir = "runs/movielens"  # the run's files (reruns redo the mode)
     config.overwrite = False  # delete a run stored in run_dir first
     config.recipe = "sequential_choice"  # or click_models (configs/open_bandit.py)
     config.log_file = ""  # your CSV/Parquet log; '' fits the MovieLens 100K example

@@ -21,7 +21,7 @@ def get_config() -> ml_collections.ConfigDict:
     config = ml_collections.ConfigDict()
     config.application = "real_logs"
     config.seed = 0  # the user split and the simulated clicks
-    config.run_dir = "runs/open_bandit"  # the run's files (created; reruns resume)
+    config.run_dir = "runs/open_bandit"  # the run's files (reruns redo the mode)
     config.overwrite = False  # delete a run stored in run_dir first
     config.recipe = "click_models"  # or sequential_choice (configs/movielens.py)
     config.log_file = ""  # your uniform-random CSV/Parquet log; '' fits the Open Bandit sample

@@ -14,7 +14,7 @@ def get_config() -> ml_collections.ConfigDict:
     config = ml_collections.ConfigDict()
     config.application = "reference_network"
     config.seed = 0  # the users, corpus and draws of the run
-    config.run_dir = "runs/reference_network"  # the run's files (created; reruns resume)
+    config.run_dir = "runs/reference_network"  # the run's files (reruns redo the mode)
     config.overwrite = False  # delete a run stored in run_dir first
     config.num_users = 1000  # users simulated together, one batch
     config.horizon = 100  # steps, the initial one included

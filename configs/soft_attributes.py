@@ -18,7 +18,7 @@ def get_config() -> ml_collections.ConfigDict:
     config = ml_collections.ConfigDict()
     config.application = "soft_attributes"
     config.seed = 0  # the seed of every random draw of the run
-    config.run_dir = "runs/soft_attributes"  # the run's files (created; reruns resume)
+    config.run_dir = "runs/soft_attributes"  # the run's files (reruns redo the mode)
     config.overwrite = False  # delete a run stored in run_dir first
     config.num_users = 1000  # users simulated together
     config.num_docs = 100  # at least 10: a user rates up to 10 distinct documents

@@ -20,11 +20,13 @@ class ConfigError(ValueError):
     """A config that cannot run; the message names the key as `config.<key>`."""
 
 
-def size(minimum: int = 1) -> Check:
-    """An integer >= `minimum`."""
+def size(minimum: int = 1, maximum: int | None = None) -> Check:
+    """An integer >= `minimum` (and <= `maximum`, if given)."""
     def check(name: str, value: Any) -> None:
         if not is_size(value, minimum):
             raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+        if maximum is not None and value > maximum:
+            raise ValueError(f"{name} must be <= {maximum}, got {value}")
     return check
 
 
@@ -56,7 +58,7 @@ def boolean(name: str, value: Any) -> None:
 
 
 def seed(name: str, value: Any) -> None:
-    """A seed a run accepts (a non-negative integer below 2**63)."""
+    """A seed a run accepts (`recsim_ng.lib.seeds.as_seed`'s range)."""
     size(0)(name, value)
     try:
         seeds.as_seed(value)

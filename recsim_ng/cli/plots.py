@@ -6,6 +6,7 @@ A record is `{"figure", "series", "x", "y", "ci95"}`; `FIGURES` says how each fi
 
 from __future__ import annotations
 
+import math
 import os
 from collections import defaultdict
 from typing import Any, Iterable, Mapping, NamedTuple
@@ -51,8 +52,9 @@ def point(figure: str, series: str, x: float | int | str, y: float,
     """One record of `figure` (a key of `FIGURES`)."""
     if figure not in FIGURES:
         raise KeyError(f"unknown figure {figure!r}; known: {sorted(FIGURES)}")
+    finite_ci = ci95 is not None and math.isfinite(ci95)  # e.g. no spread from one sample
     return {"figure": figure, "series": series, "x": _plain(x), "y": float(y),
-            "ci95": None if ci95 is None else float(ci95)}
+            "ci95": float(ci95) if finite_ci else None}
 
 
 def over_time(figure: str, series: str, samples: np.ndarray,
@@ -66,6 +68,15 @@ def over_time(figure: str, series: str, samples: np.ndarray,
             ci95 = 1.96 * present.std(ddof=1) / np.sqrt(present.size) if present.size > 1 else None
             records.append(point(figure, series, first_step + step, present.mean(), ci95))
     return records
+
+
+def choice_shares(series: str, choices: np.ndarray, slate_size: int) -> list[dict[str, Any]]:
+    """`choice_by_slot` records: the share of `choices` (slot indices, `slate_size` for none)
+    at each slot and at "none"."""
+    choices = np.asarray(choices).ravel()
+    shares = np.bincount(choices, minlength=slate_size + 1) / choices.size
+    return [point("choice_by_slot", series, slot if slot < slate_size else "none", share)
+            for slot, share in enumerate(shares)]
 
 
 def _plain(x: Any) -> Any:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 from tqdm.auto import tqdm
 
@@ -19,8 +18,3 @@ class Progress:
         current metric."""
         return tqdm(total=total, desc=description, unit=unit, disable=self.quiet,
                     file=sys.stderr, dynamic_ncols=True, mininterval=0.5)
-
-    def note(self, message: Any) -> None:
-        """A line on stderr, unless quiet."""
-        if not self.quiet:
-            tqdm.write(str(message), file=sys.stderr)

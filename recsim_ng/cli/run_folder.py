@@ -42,10 +42,10 @@ class RunFolder:
         return os.path.exists(os.path.join(self.path, *parts))
 
     def prepare(self, settings: Mapping[str, Any], overwrite: bool,
-                may_differ: Iterable[str] = ()) -> None:
+                may_differ: Iterable[str] = (), store: bool = True) -> None:
         """Stores `settings` (flat, JSON-able) in a new run folder, or checks them against the
         stored ones: a rerun may differ only in `may_differ`; `overwrite` deletes the stored run
-        first. A folder of something else is never touched."""
+        first; `store=False` only checks. A folder of something else is never touched."""
         where = f"config.run_dir={self.path!r}"
         if os.path.exists(self.path) and not os.path.isdir(self.path):
             raise ConfigError(f"{where} is a file, not a folder")
@@ -64,6 +64,8 @@ class RunFolder:
                 raise ConfigError(f"{where} holds a run with other settings: {changes}; choose"
                                   " another config.run_dir or pass --config.overwrite=True to"
                                   " delete it")
+        if not store:
+            return
         os.makedirs(self.path, exist_ok=True)
         with atomic_writer(self.file(CONFIG_FILE), overwrite=True) as file:
             json.dump(dict(settings), file, indent=1, sort_keys=True, allow_nan=False)
@@ -79,13 +81,13 @@ class RunFolder:
             raise ConfigError(f"config.run_dir: cannot read {CONFIG_FILE} in {self.path!r}:"
                               f" {error}") from None
 
-    def records(self, mode: str | None = None) -> list[dict[str, Any]]:
-        """The records in metrics.jsonl (of `mode` only, if given)."""
+    def records(self) -> list[dict[str, Any]]:
+        """The records in metrics.jsonl, each with its mode."""
         if not self.exists(METRICS_FILE):
             return []
         with open(os.path.join(self.path, METRICS_FILE), encoding="utf-8") as file:
             records = [json.loads(line) for line in file if line.strip()]
-        return [record for record in records if mode is None or record["mode"] == mode]
+        return records
 
     def replace_records(self, mode: str, records: Iterable[Mapping[str, Any]]) -> None:
         """metrics.jsonl with `mode`'s records replaced by `records` (each given its mode)."""

@@ -5,6 +5,7 @@ write metrics, summary, TensorBoard scalars and plots (`python -m recsim_ng MODE
 from __future__ import annotations
 
 import os
+import shutil
 from types import ModuleType
 from typing import Any, Iterable, Mapping
 
@@ -50,13 +51,15 @@ def run(mode: str, config: ConfigDict, quiet: bool = False) -> pd.DataFrame:
         if folder.stored_settings() is None:
             raise ConfigError(f"config.run_dir={config.run_dir!r} holds no run to report; run"
                               " another mode first")
-        folder.prepare(settings, overwrite=False, may_differ=job.MAY_DIFFER)
+        folder.prepare(settings, overwrite=False, may_differ=job.MAY_DIFFER, store=False)
     else:
         folder.prepare(settings, config.overwrite, job.MAY_DIFFER)
         outcome = job.MODES[mode](config, folder, Progress(quiet))
         folder.replace_records(mode, outcome.records)
         folder.replace_summary(mode, outcome.summary)
-        _write_scalars(folder.file("tensorboard", mode, ""), outcome.records)
+        scalars = folder.file("tensorboard", mode, "")
+        shutil.rmtree(scalars)  # this run's curves replace the mode's earlier ones
+        _write_scalars(scalars, outcome.records)
     plots.draw(folder.records(), folder.file("plots", ""))
     return folder.summary()
 

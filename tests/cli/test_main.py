@@ -59,9 +59,12 @@ def test_simulate_benchmark_and_report_leave_a_run_folder(tmp_path):
     assert timed.returncode == 0, timed.stderr
     assert float(summary(run_dir)[("benchmark", "user_steps_per_second_median")]) > 0
     (run_dir / "plots" / "reward_over_time.png").unlink()
-    reported = run_cli("report", REFERENCE, *TINY_REFERENCE, run_dir=run_dir)
+    stored = (run_dir / "config.json").read_text()
+    reported = run_cli("report", REFERENCE, *TINY_REFERENCE, "--config.benchmark_repeats=3",
+                       run_dir=run_dir)
     assert reported.returncode == 0, reported.stderr
     assert (run_dir / "plots" / "reward_over_time.png").exists()
+    assert (run_dir / "config.json").read_text() == stored  # report only reads the run
     assert ("simulate", "click_rate_mean") in summary(run_dir)  # every mode's figures kept
 
 
@@ -109,6 +112,11 @@ def test_more_steps_continue_a_run_instead_of_restarting_it(tmp_path):
     # The first run's points (every step), then the continued run's (every 2 steps).
     assert curve == [0, 1, 2, 4]
     assert summary(run_dir)[("train", "environment_steps")] == "4"
+    fewer = run_cli("train", V1, *TINY_V1, "--config.environment_steps=3", run_dir=run_dir)
+    assert fewer.returncode != 0
+    assert "config.environment_steps=3 is below the 4 steps already trained" in fewer.stderr
+    assert summary(run_dir)[("train", "environment_steps")] == "4"
+    assert len(os.listdir(run_dir / "tensorboard" / "train")) == 1  # the rerun's curves only
 
 
 def test_a_killed_training_resumes_to_the_uninterrupted_result(tmp_path):
@@ -159,6 +167,7 @@ def test_a_killed_training_resumes_to_the_uninterrupted_result(tmp_path):
     ("simulate", ("--config=configs/recsim_v1.py:interest_evolution,random",
                   "--config.environment_steps=5"), "config.environment_steps must be 0"),
     ("simulate", (V1, "--config.training_restart=each"), "config.training_restart"),
+    ("evaluate", (V1, "--config.overwrite=True"), "would delete the training evaluate needs"),
     ("simulate", (V1, "--config.slate_size=50", "--config.num_candidates=10"),
      "config.slate_size must be <="),
 ])

@@ -58,11 +58,9 @@ def application(name: str) -> ModuleType:
 
 def check_trajectory_fits(config: ConfigDict, network: Network,
                           fields: dict[str, list[str]]) -> None:
-    """`config.horizon` fits the step index, and a trajectory of `network`'s `fields`
-    (variable -> field names) over it fits the memory; else a `ConfigError` naming it."""
-    if config.horizon > memory.MAX_STEPS:
-        raise checks.ConfigError(f"config.horizon must be <= {memory.MAX_STEPS}, got"
-                                 f" {config.horizon}")
+    """A trajectory of `network`'s `fields` (variable -> field names) over `config.horizon`
+    steps fits the memory; else a `ConfigError` naming the key. (Check the horizon against
+    `memory.MAX_STEPS` in the job's KEYS.)"""
     needed = memory.trajectory_bytes(config.horizon, [
         network.variable(name).spec.as_dict[field] for name, names in fields.items()
         for field in names])
@@ -71,3 +69,21 @@ def check_trajectory_fits(config: ConfigDict, network: Network,
                           advice="; lower config.horizon or config.num_users")
     except ValueError as error:
         raise checks.ConfigError(str(error)) from None
+
+
+def check_training_progress(mode: str, config: ConfigDict, trained: int, steps_key: str) -> None:
+    """`evaluate` needs the run folder's training (`trained` steps) to reach `config.<steps_key>`
+    and keeps it (no `overwrite`); `train` cannot ask for fewer steps than are trained, unless
+    `overwrite` starts afresh."""
+    asked = config[steps_key]
+    where = f"config.run_dir={config.run_dir!r}"
+    if mode == "evaluate" and config.overwrite:
+        raise checks.ConfigError("config.overwrite=True would delete the training evaluate"
+                                 " needs; drop it")
+    if mode == "evaluate" and trained < asked:
+        raise checks.ConfigError(f"{where} holds {trained} of config.{steps_key}={asked}"
+                                 " training steps: run train first")
+    if mode == "train" and not config.overwrite and trained > asked:
+        raise checks.ConfigError(f"config.{steps_key}={asked} is below the {trained} steps"
+                                 f" already trained in {where}; ask for at least {trained}, or"
+                                 " pass --config.overwrite=True to start afresh")

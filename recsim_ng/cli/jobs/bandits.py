@@ -34,16 +34,9 @@ def _algorithms(name: str, value: Any) -> None:
         raise ValueError(f"{name} names an algorithm twice: {value!r}")
 
 
-def _horizon(name: str, value: Any) -> None:
-    """A number of pulls the compiled loop can count."""
-    checks.size()(name, value)
-    if value > memory.MAX_STEPS:
-        raise ValueError(f"{name} must be <= {memory.MAX_STEPS}, got {value}")
-
-
 KEYS: dict[str, checks.Check] = {
     "num_bandits": checks.size(2),  # a standard error needs two bandits
-    "horizon": _horizon,
+    "horizon": checks.size(1, memory.MAX_STEPS),  # pulls, counted by the compiled loop
     "algorithms": _algorithms,
 }
 MAY_DIFFER = ()

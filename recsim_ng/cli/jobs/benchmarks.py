@@ -22,6 +22,7 @@ from ml_collections import ConfigDict
 
 from recsim_ng.cli import config_checks as checks
 from recsim_ng.cli.jobs import ModeOutcome
+from recsim_ng.lib.files import atomic_writer
 from recsim_ng.cli.progress import Progress
 from recsim_ng.cli.run_folder import RunFolder
 from recsim_ng.lib.machine import machine_info
@@ -161,8 +162,8 @@ def benchmark(config: ConfigDict, folder: RunFolder, progress: Progress) -> Mode
     cases = {"ours": ours, **({"upstream": upstream} if config.with_upstream else {})}
     side_by_side = script("side_by_side")
     with progress.bar(config.rounds * len(cases), f"{config.workload} rounds",
-                      unit="case") as bar, open(folder.file(ROUNDS_FILE), "w",
-                                                encoding="utf-8") as lines:
+                      unit="case") as bar, atomic_writer(folder.file(ROUNDS_FILE),
+                                                         overwrite=True) as lines:
         def ticking(name: str, case: Case) -> Case:
             def run() -> dict[str, Any]:
                 result = case()

@@ -19,7 +19,7 @@ from recsim_ng.cli.plots import over_time
 from recsim_ng.cli.progress import Progress
 from recsim_ng.cli.run_folder import RunFolder
 from recsim_ng.core import Network
-from recsim_ng.lib import seeds
+from recsim_ng.lib import memory, seeds
 from recsim_ng.lib.runtime import TFRuntime
 
 KEYS: dict[str, checks.Check] = {
@@ -31,7 +31,7 @@ KEYS: dict[str, checks.Check] = {
     "provider_disp": checks.number(0.0),
     "docs_per_provider": checks.size(),
     "slate_size": checks.size(),
-    "horizon": checks.size(2),  # clicks come after step 0
+    "horizon": checks.size(2, memory.MAX_STEPS),  # clicks come after step 0
     "provider_boost_cap": checks.number(0.0),
     "compare_without_boost": checks.boolean,
     "trajectory_runs": checks.size(),
@@ -48,6 +48,9 @@ def check(config: ConfigDict) -> None:
     if config.slate_size > num_docs:
         raise checks.ConfigError(f"config.slate_size must be <= the documents per step"
                                  f" ({num_docs}), got {config.slate_size}")
+    if config.compare_without_boost and config.provider_boost_cap == 0.0:
+        raise checks.ConfigError("config.compare_without_boost=True needs a boost to compare:"
+                                 " config.provider_boost_cap must be > 0")
     if config.trajectory_runs > config.num_runs:
         raise checks.ConfigError(f"config.trajectory_runs must be <= config.num_runs="
                                  f"{config.num_runs}, got {config.trajectory_runs}")

@@ -17,12 +17,12 @@ from recsim_ng.applications.interest_evolution.simulation import (
 from recsim_ng.applications.interest_evolution.training import (ReinforceTrainer,
                                                                 TrainingResult, rewards_of)
 from recsim_ng.cli import config_checks as checks
-from recsim_ng.cli.jobs import ModeOutcome
-from recsim_ng.cli.plots import over_time, point
+from recsim_ng.cli.jobs import ModeOutcome, check_training_progress
+from recsim_ng.cli.plots import choice_shares, over_time, point
 from recsim_ng.cli.progress import Progress
 from recsim_ng.cli.run_folder import RunFolder
 from recsim_ng.core import Network
-from recsim_ng.lib import seeds
+from recsim_ng.lib import memory, seeds
 from recsim_ng.lib.runtime import TFRuntime
 
 CHECKPOINT_FOLDER = "checkpoints"  # the training state: variables, optimizer, step, curve
@@ -32,7 +32,7 @@ KEYS: dict[str, checks.Check] = {
     "num_topics": checks.size(),
     "slate_size": checks.size(),
     "history_length": checks.size(),
-    "horizon": checks.size(),
+    "horizon": checks.size(1, memory.MAX_STEPS),
     "num_training_steps": checks.size(),
     "learning_rate": checks.number(0.0, low_open=True),
     "eval_seed": checks.seed,
@@ -42,8 +42,7 @@ KEYS: dict[str, checks.Check] = {
     "jit_compile": checks.boolean,
 }
 # More steps continue a run; the rest only say how it is looked at, or how fast it runs.
-MAY_DIFFER = ("num_training_steps", "num_eval_batches", "clickbait_quality", "checkpoint_every",
-              "jit_compile")
+MAY_DIFFER = ("num_training_steps", "num_eval_batches", "checkpoint_every", "jit_compile")
 # What simulate and evaluate keep of each trajectory.
 FIELDS = {"user_response": ["consumed_time", "choice"], "user_state": ["interest"],
           "slate_docs": ["doc_quality"]}
@@ -60,18 +59,9 @@ def check(config: ConfigDict) -> None:
 
 
 def check_mode(mode: str, config: ConfigDict) -> None:
-    """Evaluate needs the run folder trained to `num_training_steps`; train cannot go back
-    (`overwrite` deletes the stored run, its training included)."""
-    steps = 0 if config.overwrite else trained_steps(os.path.join(config.run_dir,
-                                                                  CHECKPOINT_FOLDER))
-    if mode == "evaluate" and steps < config.num_training_steps:
-        raise checks.ConfigError(
-            f"config.run_dir={config.run_dir!r} holds {steps} of config.num_training_steps="
-            f"{config.num_training_steps} training steps: run train first")
-    if mode == "train" and steps > config.num_training_steps:
-        raise checks.ConfigError(
-            f"config.num_training_steps={config.num_training_steps} is below the {steps} steps"
-            f" already trained in config.run_dir={config.run_dir!r}; ask for at least {steps}")
+    """Evaluate needs the run folder trained to `num_training_steps`; train cannot go back."""
+    trained = trained_steps(os.path.join(config.run_dir, CHECKPOINT_FOLDER))
+    check_training_progress(mode, config, trained, "num_training_steps")
 
 
 def trained_steps(checkpoint_folder: str) -> int:
@@ -218,10 +208,7 @@ def _rollout_records(config: ConfigDict, rollout: dict[str, np.ndarray],
     records += [point("interest_trajectories", f"topic {topic} ({name})", step, value)
                 for step, values in enumerate(rollout["interest"])
                 for topic, value in enumerate(values)]
-    shares = np.bincount(rollout["choice"].ravel(), minlength=config.slate_size + 1) / (
-        rollout["choice"].size)
-    records += [point("choice_by_slot", name, slot if slot < config.slate_size else "none", share)
-                for slot, share in enumerate(shares)]
+    records += choice_shares(name, rollout["choice"], config.slate_size)
     return records
 
 

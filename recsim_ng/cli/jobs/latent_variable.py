@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import numpy as np
 from ml_collections import ConfigDict
@@ -14,7 +13,7 @@ from recsim_ng.applications.latent_variable_model_learning.learning import (
     estimate_errors, fit_sensitivities, simulated_log)
 from recsim_ng.cli import config_checks as checks
 from recsim_ng.cli.jobs import ModeOutcome
-from recsim_ng.cli.plots import over_time, point
+from recsim_ng.cli.plots import choice_shares, over_time, point
 from recsim_ng.cli.progress import Progress
 from recsim_ng.cli.run_folder import RunFolder
 from recsim_ng.lib import memory
@@ -27,16 +26,9 @@ POSTERIOR_FILE = "posterior_intents.npz"
 METHODS = {"logged": "logged_intent", "latent-EM": "latent_intent"}  # config -> learning.py
 
 
-def _horizon(name: str, value: Any) -> None:
-    """At least one transition (the sensitivity acts between steps), within the step index."""
-    checks.size(2)(name, value)
-    if value > memory.MAX_STEPS:
-        raise ValueError(f"{name} must be <= {memory.MAX_STEPS}, got {value}")
-
-
 KEYS: dict[str, checks.Check] = {
     "num_users": checks.size(),
-    "horizon": _horizon,
+    "horizon": checks.size(2, memory.MAX_STEPS),  # the sensitivity acts between steps
     "method": checks.one_of(*METHODS),
     "initial_sensitivity": checks.number(),
     "newton_steps": checks.size(),
@@ -60,12 +52,11 @@ def simulate(config: ConfigDict, folder: RunFolder, progress: Progress) -> ModeO
     records = over_time("reward_over_time", "satisfaction", satisfaction, first_step=0)
     choices = logged["user_response"].get("choice").numpy().ravel()  # every step has a slate
     slate_size = logged["slate_docs"].get("features").shape[-2]
-    shares = np.bincount(choices, minlength=slate_size + 1) / choices.size
-    records += [point("choice_by_slot", "share", slot if slot < slate_size else "none", share)
-                for slot, share in enumerate(shares)]
+    records += choice_shares("share", choices, slate_size)
     summary = {"users": config.num_users, "horizon": config.horizon,
                "final_satisfaction_mean": float(satisfaction[-1].mean()),
-               "no_choice_share": float(shares[-1]), "log_file": folder.file(LOG_FILE)}
+               "no_choice_share": float(np.mean(choices == slate_size)),
+               "log_file": folder.file(LOG_FILE)}
     return ModeOutcome(summary, records)
 
 

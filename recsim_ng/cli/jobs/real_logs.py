@@ -30,6 +30,7 @@ from recsim_ng.fitting.real_logs import movielens_log
 from recsim_ng.fitting.sequential_recipe import LATENT, fit_sequential_models
 from recsim_ng.fitting.sequential_report import write_sequential_report
 from recsim_ng.fitting.simulator_files import load_simulator
+from recsim_ng.lib import memory
 from recsim_ng.rl.evaluation import EvaluationResult
 
 SEQUENTIAL, CLICKS = "sequential_choice", "click_models"
@@ -54,7 +55,7 @@ KEYS: dict[str, checks.Check] = {
     "latent_steps": checks.size(),
     "num_users": checks.size(),
     "slate_size": checks.size(),
-    "horizon": checks.size(),
+    "horizon": checks.size(1, memory.MAX_STEPS),
     "exposure_effect": checks.number(),
 }
 MAY_DIFFER = ("num_users", "slate_size", "horizon", "exposure_effect")  # simulate's scenario
@@ -200,6 +201,9 @@ def check_mode(mode: str, config: ConfigDict) -> None:
     that fit its catalogue."""
     if mode != "simulate":
         return
+    if config.overwrite:
+        raise checks.ConfigError("config.overwrite=True would delete the fitted simulator"
+                                 " simulate needs; drop it")
     if config.recipe != SEQUENTIAL:
         raise checks.ConfigError(f"config.recipe={config.recipe!r} fits no simulator to run;"
                                  f" simulate needs config.recipe={SEQUENTIAL!r}")

@@ -11,7 +11,7 @@ from tf_agents.policies import tf_policy
 
 from recsim_ng.applications.recsim_v1 import experiments
 from recsim_ng.cli import config_checks as checks
-from recsim_ng.cli.jobs import ModeOutcome
+from recsim_ng.cli.jobs import ModeOutcome, check_training_progress
 from recsim_ng.cli.plots import over_time, point
 from recsim_ng.cli.progress import Progress
 from recsim_ng.cli.run_folder import RunFolder
@@ -60,17 +60,15 @@ def check(config: ConfigDict) -> None:
 
 
 def check_mode(mode: str, config: ConfigDict) -> None:
-    """Only learners train; a learner is evaluated once trained to `environment_steps`."""
+    """Only learners train; a learner is evaluated once trained to `environment_steps`, and its
+    training cannot go back."""
     learns = config.agent in experiments.LEARNERS
     if mode == "train" and not learns:
         raise checks.ConfigError(f"config.agent={config.agent!r} does not learn: run simulate or"
                                  " evaluate")
-    if mode == "evaluate" and learns:
-        steps = trained_steps(os.path.join(config.run_dir, TRAIN_FOLDER))
-        if steps < config.environment_steps:
-            raise checks.ConfigError(
-                f"config.run_dir={config.run_dir!r} holds {steps} of config.environment_steps="
-                f"{config.environment_steps} training steps of {config.agent!r}: run train first")
+    if learns:
+        trained = trained_steps(os.path.join(config.run_dir, TRAIN_FOLDER))
+        check_training_progress(mode, config, trained, "environment_steps")
 
 
 def train(config: ConfigDict, folder: RunFolder, progress: Progress) -> ModeOutcome:
@@ -104,19 +102,19 @@ def train(config: ConfigDict, folder: RunFolder, progress: Progress) -> ModeOutc
 def evaluate(config: ConfigDict, folder: RunFolder, progress: Progress) -> ModeOutcome:
     """The trained (or fixed) policy and the random one on the same `eval_users` fresh users:
     mean returns, the difference in standard errors, reward over time."""
-    policy, task = _policy(config, folder)
-    return _compare(config, policy, task, config.eval_users, progress)
+    policy, task, steps = _policy(config, folder)
+    return _compare(config, policy, task, steps, config.eval_users, progress)
 
 
 def simulate(config: ConfigDict, folder: RunFolder, progress: Progress) -> ModeOutcome:
     """The policy as it stands (a learner's latest checkpoint in the folder, else its untrained
     start) and the random one on `simulate_users` users: reward over time, returns."""
-    policy, task = _policy(config, folder)
-    return _compare(config, policy, task, config.simulate_users, progress)
+    policy, task, steps = _policy(config, folder)
+    return _compare(config, policy, task, steps, config.simulate_users, progress)
 
 
 def _compare(config: ConfigDict, policy: tf_policy.TFPolicy, task: experiments.Task,
-             users: int, progress: Progress) -> ModeOutcome:
+             trained: int, users: int, progress: Progress) -> ModeOutcome:
     random = experiments.make_agent(task, "random", task.environment(1),
                                     seeds.fold_in(seeds.as_seed(config.seed), 4))
     records, results = [], {}
@@ -125,7 +123,8 @@ def _compare(config: ConfigDict, policy: tf_policy.TFPolicy, task: experiments.T
         results[name] = EvaluationResult.of(rewards)
         records += over_time("reward_over_time", name, rewards)  # users still in their episode
     ours, baseline = results[config.agent], results["random"]
-    summary = {"task": config.task, "agent": config.agent, "users": users,
+    summary = {"task": config.task, "agent": config.agent, "environment_steps": trained,
+               "users": users,
                "mean_return": ours.mean_return, "ci95_half_width": ours.ci95_half_width,
                "random_mean_return": baseline.mean_return,
                "random_ci95_half_width": baseline.ci95_half_width,
@@ -151,17 +150,19 @@ def _evaluate(config: ConfigDict, policy: tf_policy.TFPolicy, task: experiments.
 
 
 def _policy(config: ConfigDict,
-            folder: RunFolder) -> tuple[tf_policy.TFPolicy, experiments.Task]:
-    """The agent's policy: fixed, restored from the folder's training, or untrained."""
+            folder: RunFolder) -> tuple[tf_policy.TFPolicy, experiments.Task, int]:
+    """The agent's policy, the task and the training steps behind the policy: fixed (0),
+    restored from the folder's training, or untrained (0)."""
     task, made = experiments.build_agent(
         config.task, config.agent, config.train_users, config.seed,
         config.num_candidates or None, config.slate_size or None, config.training_restart,
         config.weigh_episode_steps)
     if isinstance(made, tf_policy.TFPolicy):
-        return made, task
+        return made, task, 0
+    trained = 0
     if trained_steps(folder.file(TRAIN_FOLDER)):
-        restore_trained(made, folder.file(TRAIN_FOLDER))
-    return made.policy, task
+        trained = restore_trained(made, folder.file(TRAIN_FOLDER))
+    return made.policy, task, trained
 
 
 MODES = {"train": train, "evaluate": evaluate, "simulate": simulate}

@@ -10,18 +10,19 @@ from ml_collections import ConfigDict
 
 from recsim_ng.cli import config_checks as checks
 from recsim_ng.cli.jobs import ModeOutcome, check_trajectory_fits
-from recsim_ng.cli.plots import over_time, point
+from recsim_ng.cli.plots import choice_shares, over_time, point
 from recsim_ng.cli.progress import Progress
 from recsim_ng.cli.run_folder import RunFolder
 from recsim_ng.core import Network
 from recsim_ng.examples.reference_network import reference_network
+from recsim_ng.lib import memory, seeds
 from recsim_ng.lib.runtime import TFRuntime
 from recsim_ng.lib.trajectory_io import save_trajectory
 
 TRAJECTORY_FILE = "trajectory.npz"
 KEYS: dict[str, checks.Check] = {
     "num_users": checks.size(),
-    "horizon": checks.size(2),  # clicks come after step 0
+    "horizon": checks.size(2, memory.MAX_STEPS),  # clicks come after step 0
     "jit_compile": checks.boolean,
     "num_topics": checks.size(),
     "num_docs": checks.size(),
@@ -34,12 +35,17 @@ KEPT = {"user": ["clicks", "interest"], "response": ["choice"]}  # what the plot
 
 
 def check(config: ConfigDict) -> None:
-    """Slates fit the corpus; the horizon fits the step index and the memory."""
+    """Slates fit the corpus."""
     if config.slate_size > config.num_docs:
         raise checks.ConfigError(f"config.slate_size must be <= config.num_docs="
                                  f"{config.num_docs}, got {config.slate_size}")
-    network = _network(config)
-    check_trajectory_fits(config, network, _kept(config, network))
+
+
+def check_mode(mode: str, config: ConfigDict) -> None:
+    """`simulate` keeps a trajectory: it must fit the memory."""
+    if mode == "simulate":
+        network = _network(config)
+        check_trajectory_fits(config, network, _kept(config, network))
 
 
 def _network(config: ConfigDict) -> Network:
@@ -73,10 +79,8 @@ def simulate(config: ConfigDict, folder: RunFolder, progress: Progress) -> ModeO
     interest = trajectory["user"].get("interest").numpy().mean(axis=1)  # [horizon, topics]
     records += [point("interest_trajectories", f"topic {topic}", step, interest[step, topic])
                 for step in range(config.horizon) for topic in range(config.num_topics)]
-    choices = trajectory["response"].get("choice").numpy()[1:].ravel()
-    shares = np.bincount(choices, minlength=config.slate_size + 1) / choices.size
-    records += [point("choice_by_slot", "share", slot if slot < config.slate_size else "none",
-                      share) for slot, share in enumerate(shares)]
+    records += choice_shares("share", trajectory["response"].get("choice").numpy()[1:],
+                             config.slate_size)
     summary = {"users": config.num_users, "horizon": config.horizon,
                "click_rate_mean": float(rate.mean()),
                "click_rate_stderr": float(rate.std(ddof=1) / np.sqrt(rate.size))
@@ -92,12 +96,13 @@ def benchmark(config: ConfigDict, folder: RunFolder, progress: Progress) -> Mode
     del folder
     runtime = TFRuntime(_network(config), jit_compile=config.jit_compile)
     with progress.bar(config.benchmark_repeats + 1, "benchmark runs", unit="run") as bar:
-        runtime.execute(config.horizon, config.seed)  # traces and compiles
+        steps = config.horizon - 1  # after the initial one, as in simulate
+        runtime.execute(steps, config.seed)  # traces and compiles
         bar.update()
         seconds = []
         for repeat in range(config.benchmark_repeats):
             start = time.perf_counter()
-            final = runtime.execute(config.horizon, config.seed + repeat + 1)
+            final = runtime.execute(steps, seeds.fold_in(seeds.as_seed(config.seed), repeat))
             final["user"].get("clicks").numpy()  # waits for the run
             seconds.append(time.perf_counter() - start)
             bar.update()
