@@ -81,7 +81,8 @@ def summary_text(summary: pd.DataFrame, folder: str) -> str:
     pngs = sorted(name for name in os.listdir(plot_folder)) if os.path.isdir(plot_folder) else []
     shown = summary.assign(value=summary["value"].map(_short))
     lines = [shown.to_string(index=False), f"run folder: {folder}",
-             f"plots ({len(pngs)}): {plot_folder}{os.sep}" + (f" {', '.join(pngs)}" if pngs else "")]
+             f"plots ({len(pngs)}): {plot_folder}{os.sep} {', '.join(pngs)}" if pngs
+             else "plots: none"]
     return "\n".join(lines)
 
 
