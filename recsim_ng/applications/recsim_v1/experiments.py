@@ -30,7 +30,7 @@ from recsim_ng.rl.agents.reinforce import ReinforceConfig, SlateReinforceAgent
 from recsim_ng.rl.agents.slate_q import SlateQAgent, SlateQConfig
 from recsim_ng.rl.agents.stock_agents import tf_agents_ppo, tf_agents_reinforce
 from recsim_ng.rl.collect import EpisodeLearner, ReplayLearner
-from recsim_ng.rl.evaluation import EvaluationResult, Evaluator, evaluate
+from recsim_ng.rl.evaluation import EvaluationResult, Evaluator
 from recsim_ng.rl.tf_agents_env import TFAgentsEnvironment
 from recsim_ng.rl.training import CurvePoint, Learner, train
 
@@ -52,11 +52,6 @@ class Task:
         """The batched TF-Agents environment of `num_users` users."""
         return v1_environment(self.network(num_users, self.num_candidates, self.slate_size),
                               seed, self.max_episode_steps, restart)
-
-    def evaluate(self, policy: tf_policy.TFPolicy, num_users: int,
-                 seed: seeds.Seed) -> EvaluationResult:
-        """One episode of `num_users` fresh users (truncated at `max_episode_steps`)."""
-        return evaluate(self.environment, policy, num_users, seed)
 
 
 # The agents' models score any candidate count and slate size; the sizes below are placeholders.
@@ -305,5 +300,10 @@ def run_experiment(task_name: str, agent: str, environment_steps: int = 0,
 
 def evaluation_of(trained: TrainedAgent, eval_users: int, seed: int) -> EvaluationResult:
     """The final evaluation of a run of `seed`: one episode of `eval_users` fresh users."""
-    return trained.task.evaluate(trained.policy, eval_users,
-                                 seeds.fold_in(seeds.as_seed(seed), 2))
+    return final_evaluator(trained.task, eval_users, seed)(trained.policy)
+
+
+def final_evaluator(task: Task, eval_users: int, seed: int) -> Evaluator:
+    """The final evaluation's `eval_users` fresh users of a run of `seed` (`fold_in(seed, 2)`),
+    the same for every policy."""
+    return Evaluator(task.environment, eval_users, seeds.fold_in(seeds.as_seed(seed), 2))

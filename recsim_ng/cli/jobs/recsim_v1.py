@@ -16,7 +16,7 @@ from recsim_ng.cli.plots import over_time, point
 from recsim_ng.cli.progress import Progress
 from recsim_ng.cli.run_folder import RunFolder
 from recsim_ng.lib import seeds
-from recsim_ng.rl.evaluation import EvaluationResult, Evaluator
+from recsim_ng.rl.evaluation import EvaluationResult
 from recsim_ng.rl.training import CurvePoint, restore_trained, trained_steps
 
 TRAIN_FOLDER = "train"  # checkpoints, TensorBoard summaries and learning_curve.csv of training
@@ -88,7 +88,8 @@ def train(config: ConfigDict, folder: RunFolder, progress: Progress) -> ModeOutc
             config.seed, folder.file(TRAIN_FOLDER), config.curve_points, config.curve_users,
             config.num_candidates or None, config.slate_size or None, config.training_restart,
             config.weigh_episode_steps, checkpoint_every=config.checkpoint_every, progress=moved)
-    evaluation = _evaluate(config, trained.policy, trained.task, config.eval_users, progress)
+    evaluation = EvaluationResult.of(_step_rewards(config, trained.policy, trained.task,
+                                                   config.eval_users, progress, config.agent))
     records = [point("learning_curve", config.agent, curve.environment_steps, curve.mean_return,
                      curve.ci95_half_width) for curve in trained.curve]
     summary = {"task": config.task, "agent": config.agent,
@@ -137,16 +138,9 @@ def _step_rewards(config: ConfigDict, policy: tf_policy.TFPolicy, task: experime
                   users: int, progress: Progress, name: str) -> np.ndarray:
     """`[steps, users]` rewards of one episode of fresh users (the final evaluation's users)."""
     with progress.bar(1, f"evaluating {name} on {users} users", unit="episode") as bar:
-        evaluator = Evaluator(task.environment, users, seeds.fold_in(seeds.as_seed(config.seed), 2))
-        rewards = evaluator.step_rewards(policy)
+        rewards = experiments.final_evaluator(task, users, config.seed).step_rewards(policy)
         bar.update()
     return rewards
-
-
-def _evaluate(config: ConfigDict, policy: tf_policy.TFPolicy, task: experiments.Task,
-              users: int, progress: Progress) -> EvaluationResult:
-    return EvaluationResult.of(_step_rewards(config, policy, task, users, progress,
-                                             config.agent))
 
 
 def _policy(config: ConfigDict,
